@@ -1,0 +1,361 @@
+"""The Click face of crisiscli: options, commands, streams and exit codes; no business rules.
+
+Exit codes: 0 ok; 1 unexpected error; 2 usage error (including an unknown country); 3 nothing
+matched; 4 network or download failure; 5 verification or validation failure.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+import click
+
+from . import __version__, countries, render
+from .config import Config, load_config
+from .errors import EXIT_NO_MATCH, EXIT_UNEXPECTED, EXIT_USAGE, CrisisError, UsageProblem
+
+FORMATS = ("table", "plain", "json", "csv")
+ALIASES = {"hotlines": "lines"}
+EXIT_CODES_HELP = ("Exit codes: 0 ok; 1 unexpected error; 2 usage error or unknown country; "
+                   "3 nothing matched; 4 network failure; 5 verification or validation failure.")
+
+
+class App:
+    """Per-run state a command needs: settings, the screen, the dataset and the detected country."""
+
+    def __init__(self, fmt: str | None, quiet: bool, color: str | None, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.config = load_config(env)
+        chosen = fmt or self.config.format
+        if chosen is not None and chosen.lower() not in FORMATS:
+            raise UsageProblem(f"format {chosen!r} in {self.config.path} is not one of {', '.join(FORMATS)}")
+        self.format_given = chosen is not None
+        self.format = (chosen or "table").lower()
+        color_choice = color or self.config.color
+        self.screen = render.Screen(
+            out=sys.stdout, err=sys.stderr,
+            color=render.decide_color(color_choice, env, sys.stdout.isatty()),
+            width=render.terminal_width(), quiet=quiet or self.config.quiet,
+        )
+        self._dataset: Any = None
+        self._detected: Any = None
+
+    @property
+    def dataset(self) -> Any:
+        if self._dataset is None:
+            from .dataset import load_active
+
+            self._dataset = load_active()
+        return self._dataset
+
+    def detected(self) -> Any:
+        if self._detected is None:
+            from .detect import detect
+
+            self._detected = detect(self.env, self.config)
+        return self._detected
+
+    def today(self) -> date:
+        """The clock; CRISISCLI_NOW (ISO date or datetime) pins it for tests."""
+        pinned = self.env.get("CRISISCLI_NOW")
+        if pinned:
+            try:
+                return datetime.fromisoformat(pinned).date()
+            except ValueError:
+                raise UsageProblem(f"CRISISCLI_NOW={pinned!r} is not an ISO date") from None
+        return date.today()
+
+    def dataset_meta(self) -> dict[str, Any]:
+        info = self.dataset.info
+        return {"version": info.dataset_version, "generated_at": info.generated_at,
+                "age_days": self.dataset.age_days(self.today()), "origin": info.origin}
+
+    @property
+    def human(self) -> bool:
+        return self.format in ("table",) or (self.format == "plain" and self.screen.out.isatty())
+
+    def footer(self, country: Any = None) -> str:
+        return help_footer(self, country)
+
+
+_CURRENT: list[App] = []
+
+
+def help_footer(app: App | None, country: Any = None) -> str:
+    """The footer for the user's country; it must work even when config or data are broken."""
+    from .query import help_line
+
+    width = app.screen.width if app else render.terminal_width()
+    fallback_url = None
+    try:
+        dataset = app.dataset if app else __import__("crisiscli.dataset", fromlist=["x"]).load_active()
+        fallback_url = dataset.fallback.get("url")
+        if country is None:
+            try:
+                env = app.env if app else os.environ
+                from .detect import detect
+
+                config = app.config if app else Config(path="")
+                code = detect(env, config).iso2
+            except CrisisError:
+                code = None
+            country = dataset.country(code) if code else None
+        return render.footer(country, help_line(country) if country else None, fallback_url, width)
+    except Exception:  # the footer must never be the thing that fails
+        return render.footer(None, None, fallback_url, width)
+
+
+def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--format/--json/-q/--color on every command, after its name, building the App."""
+
+    @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS, case_sensitive=False),
+                  default=None, help="Output format (default: table; scripts: json).")
+    @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+    @click.option("-q", "--quiet", is_flag=True, help="No notices on stderr (errors still show).")
+    @click.option("--color", type=click.Choice(["auto", "always", "never"]), default=None,
+                  help="Colour (default auto: only on a terminal, never with NO_COLOR).")
+    @functools.wraps(func)
+    def wrapper(fmt: str | None, as_json: bool, quiet: bool, color: str | None, **kwargs: Any) -> Any:
+        app = App("json" if as_json else fmt, quiet, color, os.environ)
+        _CURRENT.append(app)
+        return func(app, **kwargs)
+
+    return wrapper
+
+
+class CrisisCommand(click.Command):
+    """A command whose help screen ends with the help footer."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        formatter.write("\n" + help_footer(_CURRENT[-1] if _CURRENT else None) + "\n")
+
+
+class CrisisGroup(click.Group):
+    """The top-level group: aliases (hotlines -> lines) and the footer on its help."""
+
+    command_class = CrisisCommand
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, ALIASES.get(cmd_name, cmd_name))
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        formatter.write("\n" + help_footer(None) + "\n")
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    try:
+        from .dataset import load_active
+
+        info = load_active().info
+        data = f"dataset {info.dataset_version} ({info.generated_at}, {info.origin})"
+    except CrisisError as exc:
+        data = f"dataset unreadable: {exc.message}"
+    click.echo(render.safe_text(f"crisiscli {__version__}, {data}"))
+    ctx.exit(0)
+
+
+@click.group(cls=CrisisGroup, invoke_without_command=True,
+             epilog=EXIT_CODES_HELP + "\n\nData: every number lists its source and the date it was checked.")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the tool and dataset versions.")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Crisis lines, emergency numbers and what helps, offline.
+
+    \b
+    Examples:
+      crisiscli lines            lines for your country (detected and announced)
+      crisiscli lines uk         lines for a country, by code or name
+      crisiscli lines FR --json  the same facts for scripts
+      crisiscli countries        which countries have data
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@cli.command("lines")
+@click.argument("country", nargs=-1)
+@click.option("--all", "all_countries", is_flag=True, help="Every country in the dataset.")
+@click.option("--topic", help="Only lines for this topic (e.g. suicide, self_harm, emotional_support).")
+@click.option("--audience", help="Only lines for this audience (e.g. youth, lgbtq, veterans).")
+@click.option("--channel", help="Only lines reachable this way: voice, sms, chat, whatsapp, email, web.")
+@click.option("--language", help="Only lines that speak this language code (e.g. en, fr, pt-BR).")
+@output_options
+def lines_cmd(app: App, country: tuple[str, ...], all_countries: bool, topic: str | None,
+              audience: str | None, channel: str | None, language: str | None) -> int:
+    """Crisis lines and emergency numbers (alias: hotlines).
+
+    COUNTRY is an ISO code (GB, GBR) or a name in English or the country's own language
+    ("Deutschland", "España"), any case. Several countries at once are fine. Without COUNTRY,
+    crisiscli uses CRISISCLI_COUNTRY, the config file, your time zone, then your locale, and says
+    which it chose on stderr.
+
+    \b
+    Plain format columns (tab-separated, one record per line):
+      kind iso2 country name channel display dial hours cost languages audiences line_id
+      source last_verified
+    """
+    from .query import lookup_lines, make_filters
+
+    filters = make_filters(topic, audience, channel, language)
+    if all_countries:
+        codes, source = app.dataset.codes(), "argument"
+    elif country:
+        codes, source = [countries.resolve(text) for text in country], "argument"
+    else:
+        detected = app.detected()
+        if detected.iso2 is None:
+            return _no_country(app, "lines")
+        codes, source = [detected.iso2], detected.source
+        app.screen.talk(f"Showing lines for {countries.country_name(detected.iso2)} ({detected.reason()}); "
+                        "use `crisiscli lines COUNTRY` to change.")
+    result = lookup_lines(app.dataset, codes, filters)
+    sections = [(s.country, s.lines) for s in result.sections if s.country is not None]
+    missing = [s for s in result.sections if s.country is None]
+    if app.format == "json":
+        error = {"code": "no_match", "message": result.problem, "suggestions": []} if result.problem else None
+        app.screen.data(render.envelope("lines", [s.to_dict() for s in result.sections], app.dataset_meta(),
+                                        source, warnings=[result.problem] if result.problem else [], error=error))
+    elif app.format == "csv":
+        app.screen.data(render.lines_csv(sections))
+    elif app.format == "plain":
+        if sections:
+            app.screen.data(render.lines_plain(sections))
+    else:
+        blocks = []
+        if sections:
+            empty = "No line matches those filters here; the emergency number above still works." \
+                if not filters.is_empty() else None
+            blocks.append(render.lines_table(sections, app.screen, empty_note=empty))
+        for s in missing:
+            blocks.append(render.safe_text(f"{s.name} ({s.iso2})\nNo numbers are recorded for {s.name} yet."))
+        blocks.append(app.footer(result.sections[0].country if len(result.sections) == 1 else None))
+        app.screen.data("\n\n".join(blocks))
+    if app.format == "plain" and app.human:
+        app.screen.data(app.footer())
+    if result.problem:
+        app.screen.error(f"crisiscli: {result.problem}")
+        return EXIT_NO_MATCH
+    return 0
+
+
+def _no_country(app: App, command: str) -> int:
+    """Nothing tells us where the user is: the international fallback, not a guess (exit 3)."""
+    message = ("crisiscli could not tell which country you are in; name it, for example "
+               "`crisiscli lines GB`, or set CRISISCLI_COUNTRY")
+    if app.format == "json":
+        app.screen.data(render.envelope(command, [], app.dataset_meta(), "none", warnings=[message],
+                                        error={"code": "no_country", "message": message, "suggestions": []}))
+    elif app.format in ("table", "plain") and app.human:
+        app.screen.data(app.footer())
+    app.screen.error(f"crisiscli: {message}")
+    return EXIT_NO_MATCH
+
+
+@cli.command("countries")
+@output_options
+def countries_cmd(app: App) -> int:
+    """Countries in the dataset: code, name, emergency number, number of lines.
+
+    One per line (tab-separated) when the output is not a terminal.
+    """
+    rows = []
+    for c in app.dataset.countries():
+        active = [line for line in c.lines if line.is_active]
+        emergency = c.general_emergency
+        rows.append({"iso2": c.iso2, "name": c.name, "emergency": emergency.number if emergency else "",
+                     "lines": len(active)})
+    fmt = app.format if app.format_given or app.screen.out.isatty() else "plain"
+    if fmt == "json":
+        app.screen.data(render.envelope("countries", rows, app.dataset_meta()))
+    elif fmt == "csv":
+        app.screen.data(render.rows_csv(rows))
+    elif fmt == "plain":
+        app.screen.data("\n".join("\t".join(render.safe_text(v) for v in r.values()) for r in rows))
+    else:
+        table_rows = [[r["iso2"], render.safe_text(r["name"]), render.safe_text(r["emergency"]), str(r["lines"])]
+                      for r in rows]
+        app.screen.data(render.table(table_rows, ["Code", "Country", "Emergency", "Lines"], app.screen.width)
+                        + "\n\n" + app.footer())
+    return 0
+
+
+# --- running and failing ----------------------------------------------------------------------
+
+def _wants_json(argv: list[str]) -> bool:
+    """Before options are parsed (a usage error), guess the format from argv."""
+    for i, arg in enumerate(argv):
+        if arg == "--json" or arg in ("--format=json", "-fjson"):
+            return True
+        if arg in ("--format", "-f") and i + 1 < len(argv) and argv[i + 1].lower() == "json":
+            return True
+    return False
+
+
+def _fail(message: str, code: int, error_code: str, suggestions: tuple[str, ...], argv: list[str],
+          command: str) -> int:
+    app = _CURRENT[-1] if _CURRENT else None
+    json_mode = app.format == "json" if app else _wants_json(argv)
+    if json_mode:
+        envelope = render.envelope(command, None, None, None,
+                                   error={"code": error_code, "message": render.safe_text(message),
+                                          "suggestions": [render.safe_text(s) for s in suggestions]})
+        sys.stdout.write(envelope + "\n")
+    err = sys.stderr
+    err.write(render.safe_text(f"crisiscli: {message}", multiline=True) + "\n")
+    if not json_mode:
+        err.write("\n" + help_footer(app) + "\n")
+    err.flush()
+    return code
+
+
+def _harden_streams() -> None:
+    """A terminal that cannot show a character gets '?' instead of a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
+
+
+def main(args: list[str] | None = None, prog_name: str = "crisiscli") -> None:
+    """Console-script entry point: run, and turn every failure into a message and an exit code."""
+    _harden_streams()
+    argv = list(sys.argv[1:] if args is None else args)
+    command = next((ALIASES.get(a, a) for a in argv if not a.startswith("-")), "crisiscli")
+    try:
+        result = cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+    except CrisisError as exc:
+        code = _fail(exc.message, exc.exit_code, exc.code, exc.suggestions, argv, command)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else "")
+        code = 0
+    except click.UsageError as exc:
+        hint = f"\nRun `crisiscli {command} --help` for usage." if command != "crisiscli" else \
+            "\nRun `crisiscli --help` for usage."
+        code = _fail(exc.format_message() + hint, EXIT_USAGE, "usage", (), argv, command)
+    except click.ClickException as exc:
+        code = _fail(exc.format_message(), exc.exit_code, "error", (), argv, command)
+    except (click.Abort, KeyboardInterrupt):
+        sys.stderr.write("\nStopped.\n")
+        code = 130
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = EXIT_UNEXPECTED
+    except Exception as exc:  # the last line of defence: a message, never a traceback
+        if os.environ.get("CRISISCLI_DEBUG"):
+            raise
+        code = _fail(f"unexpected error ({type(exc).__name__}: {exc}); set CRISISCLI_DEBUG=1 for details "
+                     "and please report it", EXIT_UNEXPECTED, "unexpected", (), argv, command)
+    sys.exit(code)

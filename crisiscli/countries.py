@@ -1,0 +1,126 @@
+"""Turn what a person types into an ISO 3166-1 alpha-2 code.
+
+Why so forgiving: someone in distress may type "uk", "England", "espana" or "Côte d'Ivoire" with
+or without accents. Every ISO country resolves, with or without data, so "we have no lines for X"
+is never confused with "we don't know where X is". The name table is generated from pycountry,
+CLDR and the tz database by tools/make_countries.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .errors import UnknownCountry
+
+_TABLE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "countries.json")
+MAX_INPUT = 100
+
+
+@dataclass(frozen=True)
+class CountryName:
+    iso2: str
+    iso3: str
+    name: str
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, punctuation-free form used for matching names."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    out = []
+    for ch in decomposed:
+        if unicodedata.combining(ch):
+            continue
+        if ch in "'’‘`´.":
+            continue
+        out.append(ch if ch.isalnum() else " ")
+    return " ".join("".join(out).casefold().split())
+
+
+@lru_cache(maxsize=1)
+def _table() -> tuple[dict[str, CountryName], dict[str, str], dict[str, str], dict[str, str]]:
+    with open(_TABLE_PATH, encoding="utf-8") as fh:
+        doc = json.load(fh)
+    by_iso2: dict[str, CountryName] = {}
+    by_iso3: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+    for entry in doc["countries"]:
+        record = CountryName(entry["iso2"], entry["iso3"], entry["name"])
+        by_iso2[record.iso2] = record
+        by_iso3[record.iso3] = record.iso2
+        for key in entry["names"]:
+            by_name.setdefault(key, record.iso2)
+            by_name.setdefault(key.replace(" ", ""), record.iso2)
+    return by_iso2, by_iso3, by_name, doc["timezones"]
+
+
+def all_countries() -> list[CountryName]:
+    """Every ISO 3166-1 country, sorted by code."""
+    return sorted(_table()[0].values(), key=lambda c: c.iso2)
+
+
+def country_name(iso2: str) -> str:
+    """English name for a code; the code itself if it is not in ISO 3166-1."""
+    record = _table()[0].get(iso2.upper())
+    return record.name if record else iso2
+
+
+def is_iso2(code: str) -> bool:
+    return code in _table()[0]
+
+
+def timezone_country(zone: str) -> str | None:
+    """Country of an IANA zone name (zone.tab plus old aliases), or None (UTC, Etc/...)."""
+    return _table()[3].get(zone)
+
+
+def lookup(text: str) -> str | None:
+    """The ISO code for `text`, or None. Never raises."""
+    if not isinstance(text, str):
+        return None
+    cleaned = text.strip()
+    if not cleaned or len(cleaned) > MAX_INPUT:
+        return None
+    by_iso2, by_iso3, by_name, _ = _table()
+    key = fold(cleaned)
+    upper = key.upper()
+    if len(upper) == 2 and upper in by_iso2:
+        return upper
+    if len(upper) == 3 and upper in by_iso3:
+        return by_iso3[upper]
+    return by_name.get(key) or by_name.get(key.replace(" ", ""))
+
+
+def suggest(text: str, limit: int = 3) -> list[str]:
+    """Names close to `text` ("germny" -> Germany), for a did-you-mean line."""
+    import difflib
+
+    key = fold(text[:MAX_INPUT])
+    if not key:
+        return []
+    by_iso2, _, by_name, _ = _table()
+    matches = difflib.get_close_matches(key, list(by_name), n=limit * 3, cutoff=0.7)
+    names: list[str] = []
+    for match in matches:
+        name = by_iso2[by_name[match]].name
+        if name not in names:
+            names.append(name)
+    return names[:limit]
+
+
+def resolve(text: str) -> str:
+    """The ISO code for `text`, or UnknownCountry with suggestions (exit 2)."""
+    code = lookup(text)
+    if code:
+        return code
+    if not isinstance(text, str) or not text.strip():
+        raise UnknownCountry("empty country name; give a code like GB or a name like 'Germany'")
+    if len(text.strip()) > MAX_INPUT:
+        raise UnknownCountry(f"country name is too long ({len(text)} characters)")
+    shown = text.strip()
+    hints = suggest(shown)
+    hint = f"; did you mean {', '.join(hints)}?" if hints else "; try `crisiscli countries`"
+    raise UnknownCountry(f"unknown country {shown!r}{hint}", suggestions=hints)

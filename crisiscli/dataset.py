@@ -1,0 +1,151 @@
+"""Find and load the dataset that a lookup uses.
+
+Why one module: every command reads the same numbers through the same checks, so a broken file is
+caught once, the same way, everywhere. The bundled copy inside the package is the floor that
+nothing can take away; updated copies (see update.py) are layered above it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any
+
+from .errors import DatasetError
+from .model import Country, DatasetInfo, build
+
+DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+BUNDLED_PATH = os.path.join(DATA_DIR, "hotlines.json")
+SUPPORTED_SCHEMA_MAJOR = 1
+MAX_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 32
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _depth(value: Any, limit: int) -> int:
+    """Nesting depth, iteratively so a hostile file cannot exhaust the stack."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > limit:
+            return level
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
+
+
+def parse_strict(data: bytes, what: str = "dataset") -> dict[str, Any]:
+    """Parse JSON the strict way: UTF-8, no NaN/Infinity, no duplicate keys, bounded size and depth."""
+    if len(data) > MAX_BYTES:
+        raise DatasetError(f"{what} is larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    try:
+        text = data.decode("utf-8")
+        doc = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise DatasetError(f"{what} is not valid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise DatasetError(f"{what} is not a JSON object")
+    if _depth(doc, MAX_DEPTH) > MAX_DEPTH:
+        raise DatasetError(f"{what} is nested deeper than {MAX_DEPTH} levels")
+    return doc
+
+
+class Dataset:
+    """A loaded dataset; countries become model objects only when asked for (a lookup needs one)."""
+
+    def __init__(self, doc: Mapping[str, Any], origin: str, path: str) -> None:
+        try:
+            version = doc["dataset_version"]
+            schema = str(doc["schema_version"])
+            countries = doc["countries"]
+            generated = str(doc["generated_at"])
+        except (KeyError, TypeError):
+            raise DatasetError(f"{path}: missing schema_version, dataset_version, generated_at or countries") from None
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise DatasetError(f"{path}: dataset_version must be a positive integer")
+        if not isinstance(countries, dict):
+            raise DatasetError(f"{path}: countries must be an object keyed by ISO code")
+        major = schema.split(".")[0]
+        if major != str(SUPPORTED_SCHEMA_MAJOR):
+            raise DatasetError(f"{path}: schema_version {schema} is not supported by this crisiscli")
+        self.raw = doc
+        self.info = DatasetInfo(schema_version=schema, dataset_version=version,
+                                generated_at=generated, origin=origin, path=path)
+        self.fallback: Mapping[str, Any] = doc.get("fallback") or {}
+        self._raw_countries: Mapping[str, Any] = countries
+        self._built: dict[str, Country] = {}
+
+    def codes(self) -> list[str]:
+        """ISO codes of the countries the dataset covers, sorted."""
+        return sorted(self._raw_countries)
+
+    def __contains__(self, iso2: str) -> bool:
+        return iso2 in self._raw_countries
+
+    def country(self, iso2: str) -> Country | None:
+        """The country's record, or None when the dataset has nothing for it."""
+        if iso2 not in self._raw_countries:
+            return None
+        if iso2 not in self._built:
+            try:
+                self._built[iso2] = build(Country, self._raw_countries[iso2])
+            except (TypeError, AttributeError, KeyError) as exc:
+                raise DatasetError(f"{self.info.path}: country {iso2} is malformed ({exc})") from None
+        return self._built[iso2]
+
+    def countries(self) -> Iterator[Country]:
+        for code in self.codes():
+            country = self.country(code)
+            if country is not None:
+                yield country
+
+    def age_days(self, today: date) -> int | None:
+        """Days since generated_at (None if the date is unreadable); never negative."""
+        try:
+            generated = date.fromisoformat(self.info.generated_at[:10])
+        except ValueError:
+            return None
+        return max(0, (today - generated).days)
+
+
+def load_file(path: str, origin: str) -> Dataset:
+    """Load one dataset file; any problem is a DatasetError with the path in it."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise DatasetError(f"cannot read {path}: {exc.strerror or exc}") from None
+    doc = parse_strict(data, what=path)
+    dataset = Dataset(doc, origin=origin, path=path)
+    # Build every country once so a malformed record fails here, not halfway through output.
+    for _ in dataset.countries():
+        pass
+    return dataset
+
+
+def load_bundled() -> Dataset:
+    """The dataset shipped inside the package: the floor every lookup can rely on."""
+    return load_file(BUNDLED_PATH, origin="bundled")
+
+
+def load_active() -> Dataset:
+    """The dataset a lookup should use. Until updates exist, that is the bundled copy."""
+    return load_bundled()

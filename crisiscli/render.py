@@ -1,0 +1,367 @@
+"""Everything crisiscli prints: formats, the help footer, and safe_text().
+
+Why one place: every string that came from a data file or the network passes through safe_text()
+here before it reaches a terminal, so a hostile or broken dataset cannot move the cursor, rewrite
+a number with bidi controls or set the window title. Only this module writes to a stream.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+from .model import Contact, Country, Line
+
+REPLACEMENT = "\ufffd"
+_BIDI_AND_INVISIBLE = [0x061C, 0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F), 0x2028, 0x2029,
+                       *range(0x2066, 0x206A), 0xFEFF]
+_UNSAFE = {c: REPLACEMENT for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0),
+                                    *_BIDI_AND_INVISIBLE, *range(0xD800, 0xE000)]}
+_SINGLE_LINE = {**_UNSAFE, 0x09: " ", 0x0A: " "}
+_MULTI_LINE = {**_UNSAFE, 0x09: "    ", 0x0A: "\n"}
+
+
+def safe_text(value: Any, multiline: bool = False) -> str:
+    """`value` as text with every control, bidi, separator and lone-surrogate character made
+    visible as U+FFFD. Tabs and newlines become spaces unless `multiline`."""
+    return str(value).translate(_MULTI_LINE if multiline else _SINGLE_LINE)
+
+
+def decide_color(choice: str | None, env: Mapping[str, str], isatty: bool) -> bool:
+    """Colour only where a person is looking and has not said no (NO_COLOR, TERM=dumb)."""
+    if choice == "never":
+        return False
+    if choice == "always":
+        return True
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    if env.get("TERM") == "dumb":
+        return False
+    return isatty
+
+
+def _style(text: str, color: bool, code: str) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+
+@dataclass
+class Screen:
+    """Where output goes: stdout for data, stderr for talk; knows width, colour and quiet."""
+
+    out: TextIO
+    err: TextIO
+    color: bool = False
+    width: int = 80
+    quiet: bool = False
+
+    def data(self, text: str) -> None:
+        """Write to stdout; `text` must already be safe (built from safe_text)."""
+        self.out.write(text if text.endswith("\n") else text + "\n")
+        self.out.flush()
+
+    def talk(self, text: str) -> None:
+        """A notice on stderr; -q silences it."""
+        if not self.quiet:
+            self.err.write(safe_text(text) + "\n")
+            self.err.flush()
+
+    def error(self, text: str) -> None:
+        """An error on stderr; never silenced."""
+        self.err.write(safe_text(text, multiline=True) + "\n")
+        self.err.flush()
+
+    def err_block(self, text: str) -> None:
+        """Already-safe text (the footer) on stderr; never silenced."""
+        self.err.write(text if text.endswith("\n") else text + "\n")
+        self.err.flush()
+
+
+def terminal_width() -> int:
+    """Columns to fit (COLUMNS, else the terminal, else 80), kept between 40 and 200."""
+    return max(40, min(200, shutil.get_terminal_size((80, 24)).columns))
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False)) or text
+
+
+# --- contacts and lines as words --------------------------------------------------------------
+
+def _reach_note(contact: Contact) -> str:
+    reach = set(contact.reachable_from)
+    if contact.type == "voice" and reach and "landline" not in reach and "mobile" in reach:
+        return " (mobile only)"
+    if contact.type == "voice" and reach and "mobile" not in reach and "landline" in reach:
+        return " (landline only)"
+    return ""
+
+
+def contact_label(contact: Contact) -> str:
+    """How to use one contact, in words a person can act on: 'Call 116 123', 'Text HOME to 741741'."""
+    display = safe_text(contact.display)
+    kind = contact.type
+    if kind == "voice":
+        text = display if display.lower().startswith(("call", "dial")) else f"Call {display}"
+        if contact.ivr_option:
+            text += f", {safe_text(contact.ivr_option)}"
+    elif kind == "sms":
+        if display.lower().startswith("text"):
+            text = display
+        elif contact.sms_keyword:
+            text = f"Text {safe_text(contact.sms_keyword)} to {display}"
+        else:
+            text = f"Text {display}"
+    elif kind == "whatsapp":
+        text = display if display.lower().startswith("whatsapp") else f"WhatsApp {display}"
+    elif kind == "chat":
+        text = f"Chat: {_short_url(safe_text(contact.url or display))}"
+    elif kind == "email":
+        text = f"Email {display}"
+    else:
+        text = _short_url(safe_text(contact.url or display))
+    return text + _reach_note(contact)
+
+
+def _short_url(url: str) -> str:
+    """'https://www.988lifeline.org/' -> '988lifeline.org': what a person types."""
+    short = url.split("://", 1)[-1]
+    short = short[4:] if short.startswith("www.") else short
+    return short.rstrip("/")
+
+
+def _host(url: str) -> str:
+    try:
+        host = urlsplit(url).hostname or url
+    except ValueError:
+        host = url
+    return host[4:] if host.startswith("www.") else host
+
+
+def line_source(line: Line) -> str:
+    """Where the line's numbers came from and when: 'samaritans.org, checked 2026-11-25'."""
+    sources = line.provenance.sources
+    host = _host(sources[0].url) if sources else "no source"
+    more = f" +{len(sources) - 1}" if len(sources) > 1 else ""
+    return safe_text(f"{host}{more}, checked {line.provenance.last_verified}")
+
+
+def emergency_summary(country: Country) -> str:
+    """'112 (general) · 15 (ambulance) · 17 (police)'."""
+    parts = []
+    for e in country.emergency:
+        services = "/".join(s.replace("sms_deaf", "SMS for deaf people") for s in e.services)
+        parts.append(f"{safe_text(e.number)} ({safe_text(services)})")
+    return " · ".join(parts) if parts else "unknown"
+
+
+def reach_phrase(line: Line) -> str:
+    """Short 'call or text 988, or chat at 988lifeline.org' for the footer."""
+    voice = [c for c in line.contacts if c.type == "voice"]
+    sms = [c for c in line.contacts if c.type == "sms"]
+    chat = [c for c in line.contacts if c.type == "chat"]
+    bits = []
+    if voice and sms and voice[0].digits == sms[0].digits and not sms[0].sms_keyword:
+        bits.append(f"call or text {safe_text(voice[0].display)}")
+    else:
+        if voice:
+            bits.append(f"call {safe_text(voice[0].display)}")
+        if sms:
+            bits.append(contact_label(sms[0])[0].lower() + contact_label(sms[0])[1:])
+    if chat and chat[0].url:
+        bits.append(f"chat at {_host(chat[0].url)}")
+    return ", or ".join(bits)
+
+
+# --- the help footer --------------------------------------------------------------------------
+
+def footer(country: Country | None, help_line: Line | None, fallback_url: str | None, width: int) -> str:
+    """The last block of every human screen: a way to get help now (DESIGN.md principle 4)."""
+    if country is None:
+        text = "Need help now? Call your local emergency number. To find a crisis line, run `crisiscli lines COUNTRY`"
+        text += f" or visit {safe_text(fallback_url)}." if fallback_url else "."
+        return _wrap(text, width)
+    emergency = country.general_emergency
+    where = f"Need help now ({safe_text(country.name)})?"
+    first = f"Call {safe_text(emergency.number)} in an emergency" if emergency else "Call your local emergency number"
+    if help_line is not None:
+        name = safe_text(help_line.name)
+        text = f"{where} {first}, or {name}: {reach_phrase(help_line)} (24/7)."
+    else:
+        text = f"{where} {first}. More ways to get support: `crisiscli lines {country.iso2}`."
+    return _wrap(text, width)
+
+
+# --- formats ----------------------------------------------------------------------------------
+
+PLAIN_COLUMNS = ("kind", "iso2", "country", "name", "channel", "display", "dial", "hours", "cost",
+                 "languages", "audiences", "line_id", "source", "last_verified")
+
+
+def _records(country: Country, lines: Sequence[Line]) -> Iterable[tuple[str, ...]]:
+    for e in country.emergency:
+        source = e.sources[0].url if e.sources else ""
+        accessed = e.sources[0].accessed if e.sources else ""
+        yield ("emergency", country.iso2, country.name, "/".join(e.services), "voice", e.number, e.digits,
+               "24/7", "free", "", "", "", source, accessed)
+    for line in lines:
+        source = line.provenance.sources[0].url if line.provenance.sources else ""
+        for c in line.contacts:
+            yield ("line", country.iso2, country.name, line.name, c.type, contact_label(c),
+                   c.dial or c.url or "", line.hours.text, c.cost, ",".join(line.languages),
+                   ",".join(line.audiences), line.id, source, line.provenance.last_verified)
+
+
+def lines_plain(sections: Sequence[tuple[Country, Sequence[Line]]]) -> str:
+    """One record per line, tab-separated, columns PLAIN_COLUMNS, no header, no decoration."""
+    rows = []
+    for country, lines in sections:
+        for record in _records(country, lines):
+            rows.append("\t".join(safe_text(v) for v in record))
+    return "\n".join(rows)
+
+
+def lines_csv(sections: Sequence[tuple[Country, Sequence[Line]]]) -> str:
+    """RFC 4180 CSV with a header row, the same records as plain."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(PLAIN_COLUMNS)
+    for country, lines in sections:
+        for record in _records(country, lines):
+            writer.writerow([safe_text(v) for v in record])
+    return buf.getvalue()
+
+
+def display_width(text: str) -> int:
+    """Columns a string takes on a terminal: CJK characters take two, combining marks none."""
+    import unicodedata
+
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def _wrap_cell(text: str, width: int) -> str:
+    """Greedy word wrap by display width; a word wider than the column is split."""
+    out: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if display_width(candidate) <= width:
+                line = candidate
+                continue
+            if line:
+                out.append(line)
+            line = ""
+            for ch in word:
+                if display_width(line + ch) > width and line:
+                    out.append(line)
+                    line = ""
+                line += ch
+        out.append(line)
+    return "\n".join(out)
+
+
+def table(rows: list[list[str]], headers: list[str], width: int) -> str:
+    """A tabulate 'simple' table (no box drawing) that fits `width` columns: the widest column
+    is narrowed and wrapped until the rendered table fits (or nothing is wider than 8)."""
+    from tabulate import tabulate
+
+    widths = [max(display_width(x) for cell in [h, *(r[i] for r in rows)] for x in cell.split("\n"))
+              for i, h in enumerate(headers)]
+    while True:
+        wrapped = [[_wrap_cell(cell, widths[i]) for i, cell in enumerate(row)] for row in rows]
+        text = tabulate(wrapped, headers=headers, tablefmt="simple", disable_numparse=True)
+        excess = max(display_width(x) for x in text.split("\n")) - width
+        widest = max(range(len(widths)), key=lambda i: widths[i])
+        if excess <= 0 or widths[widest] <= 8:
+            return text
+        widths[widest] = max(8, widths[widest] - excess, widths[widest] // 2)
+
+
+def _line_cell(line: Line) -> str:
+    parts = [safe_text(line.name)]
+    if line.name_local and line.name_local != line.name:
+        parts.append(safe_text(line.name_local))
+    if line.region:
+        parts.append(f"Region: {safe_text(line.region)}")
+    if tuple(line.audiences) != ("general",):
+        parts.append("For: " + ", ".join(safe_text(a).replace("_", " ") for a in line.audiences))
+    parts.append("Lang: " + ", ".join(safe_text(x) for x in line.languages))
+    return "\n".join(parts)
+
+
+def _cost_cell(line: Line) -> str:
+    costs = sorted({c.cost for c in line.contacts if c.type in ("voice", "sms", "whatsapp")}
+                   or {c.cost for c in line.contacts})
+    return ", ".join(safe_text(c).replace("_", " ") for c in costs)
+
+
+def lines_table(sections: Sequence[tuple[Country, Sequence[Line]]], screen: Screen,
+                empty_note: str | None = None) -> str:
+    """For people: per country, the emergency number first, then a table of lines and their sources."""
+    blocks = []
+    for country, lines in sections:
+        title = _style(f"{safe_text(country.name)} ({country.iso2})", screen.color, "1")
+        emergency = _style(emergency_summary(country), screen.color, "1;31")
+        block = [title, _wrap(f"Emergency: {emergency}", screen.width)]
+        if lines:
+            rows = [[_line_cell(line), "\n".join(contact_label(c) for c in line.contacts),
+                     safe_text(line.hours.text), _cost_cell(line)] for line in lines]
+            block.append("")
+            block.append(table(rows, ["Line", "How to reach", "Hours", "Cost"], screen.width))
+            if any(not line.hours.always_open for line in lines):
+                block.append(_wrap("Lines may be busy or closed: keep trying, or use the next option.",
+                                   screen.width))
+            block.append("Sources:")
+            for line in lines:
+                block.append(_wrap(f"  {safe_text(line.name)}: {line_source(line)}", screen.width))
+        elif empty_note:
+            block.append(_wrap(safe_text(empty_note), screen.width))
+        elif country.no_national_line_note:
+            block.append(_wrap(safe_text(country.no_national_line_note), screen.width))
+        else:
+            block.append(_wrap("No national crisis line is recorded for this country yet; "
+                               "the emergency number above works at any hour.", screen.width))
+        blocks.append("\n".join(block))
+    return "\n\n".join(blocks)
+
+
+def envelope(command: str, data: Any, dataset_info: Mapping[str, Any] | None,
+             country_source: str | None = None, warnings: Sequence[str] = (),
+             error: Mapping[str, Any] | None = None) -> str:
+    """The versioned JSON envelope of DESIGN.md; ASCII-escaped so no control character survives."""
+    doc: dict[str, Any] = {"schema_version": 1, "command": command}
+    if country_source is not None:
+        doc["country_source"] = country_source
+    doc["dataset"] = dataset_info
+    doc["data"] = data
+    doc["warnings"] = list(warnings)
+    if error is not None:
+        doc["error"] = dict(error)
+    return json.dumps(doc, ensure_ascii=True, indent=2)
+
+
+
+def rows_csv(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Dict rows as CSV with a header from the first row's keys."""
+    buf = io.StringIO()
+    if rows:
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(list(rows[0]))
+        for row in rows:
+            writer.writerow([safe_text(v) for v in row.values()])
+    return buf.getvalue()

@@ -1,0 +1,195 @@
+"""`crisiscli lines` and `countries` as a person and a script use them, through the real script."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from crisiscli.render import PLAIN_COLUMNS
+
+
+def test_lookup_by_alias_shows_emergency_first_and_footer_last(run):
+    result = run("lines", "uk")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.index("Emergency: 999") < out.index("Samaritans")
+    assert "116 123" in out
+    last = out.strip().splitlines()[-2:]
+    assert "Need help now" in " ".join(last)
+    assert result.stderr == ""
+
+
+def test_hotlines_is_an_alias(run):
+    assert run("hotlines", "GB").stdout == run("lines", "GB").stdout
+
+
+def test_typo_gives_suggestions_and_exit_2(run):
+    result = run("lines", "germny")
+    assert result.returncode == 2
+    assert "did you mean Germany" in result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert "Need help now" in result.stderr  # the footer also ends errors
+
+
+def test_several_countries_and_all(run):
+    result = run("lines", "FR", "DE", "--format", "plain")
+    countries = {row.split("\t")[1] for row in result.stdout.splitlines()}
+    assert countries == {"FR", "DE"}
+    everything = run("lines", "--all", "--format", "plain")
+    assert len({row.split("\t")[1] for row in everything.stdout.splitlines()}) >= 40
+
+
+def test_plain_is_tab_separated_records_without_footer_when_piped(run):
+    rows = run("lines", "US", "--format", "plain").stdout.splitlines()
+    assert rows[0].split("\t")[:2] == ["emergency", "US"]
+    assert all(len(r.split("\t")) == len(PLAIN_COLUMNS) for r in rows)
+    assert not any("Need help now" in r for r in rows)
+    assert not any(ch in "".join(rows) for ch in "│─┌")
+
+
+def test_csv_has_header_and_same_records(run):
+    text = run("lines", "US", "--format", "csv").stdout
+    rows = list(csv.reader(io.StringIO(text)))
+    assert tuple(rows[0]) == PLAIN_COLUMNS
+    plain = run("lines", "US", "--format", "plain").stdout.splitlines()
+    assert len(rows) - 1 == len(plain)
+
+
+def test_filters_narrow_lines(run):
+    doc = json.loads(run("lines", "US", "--channel", "sms", "--json").stdout)
+    lines = doc["data"][0]["lines"]
+    assert lines and all(any(c["type"] == "sms" for c in line["contacts"]) for line in lines)
+    everything = json.loads(run("lines", "US", "--json").stdout)["data"][0]["lines"]
+    assert len(lines) < len(everything)
+
+
+def test_channel_alias_text_means_sms(run):
+    assert run("lines", "US", "--channel", "text", "--json").returncode == 0
+
+
+def test_no_match_exits_3_and_keeps_emergency(run):
+    result = run("lines", "GB", "--audience", "veterans")
+    assert result.returncode == 3
+    assert "Emergency: 999" in result.stdout
+    assert "no line in United Kingdom matches audience veterans" in result.stderr
+
+
+def test_unknown_filter_value_is_usage_error(run):
+    result = run("lines", "GB", "--topic", "bananas")
+    assert result.returncode == 2
+    assert "unknown topic 'bananas'" in result.stderr
+
+
+def test_country_without_data_exits_3_with_honest_message(run):
+    result = run("lines", "AQ")  # Antarctica: a real ISO code, no data
+    assert result.returncode == 3
+    assert "No numbers are recorded for Antarctica" in result.stdout
+    assert "call your local emergency number" in result.stderr
+
+
+def test_detection_is_announced_on_stderr(run):
+    result = run("lines", env={"TZ": "Europe/Paris"})
+    assert result.returncode == 0
+    assert "Showing lines for France (from your time zone Europe/Paris)" in result.stderr
+    assert "3114" in result.stdout
+    quiet = run("lines", "-q", env={"TZ": "Europe/Paris"})
+    assert quiet.stderr == ""
+
+
+def test_env_country_beats_timezone(run):
+    result = run("lines", "--json", env={"TZ": "Europe/Paris", "CRISISCLI_COUNTRY": "japan"})
+    assert '"country_source": "env"' in result.stdout
+    assert '"iso2": "JP"' in result.stdout
+
+
+def test_bad_env_country_is_a_usage_error(run):
+    result = run("lines", env={"CRISISCLI_COUNTRY": "Atlantis"})
+    assert result.returncode == 2
+    assert "CRISISCLI_COUNTRY" in result.stderr
+
+
+def test_config_country(run, isolated, tmp_path):
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "config.toml").write_text('country = "Deutschland"\n', encoding="utf-8")
+    result = run("lines", "--json")
+    assert '"country_source": "config"' in result.stdout and '"iso2": "DE"' in result.stdout
+
+
+def test_broken_config_names_file_and_line(run, tmp_path):
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "config.toml").write_text('country = "DE"\nformat = \n', encoding="utf-8")
+    result = run("lines", "GB")
+    assert result.returncode == 2
+    assert "config.toml" in result.stderr and "line 2" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_nothing_known_gives_fallback_not_a_guess(run):
+    result = run("lines", env={"TZ": "UTC", "LANG": "C.UTF-8"})
+    assert result.returncode == 3
+    assert "call your local emergency number" in result.stdout.lower()
+    assert "could not tell which country" in result.stderr
+    doc = run("lines", "--json").stdout
+    assert '"country_source": "none"' in doc
+
+
+def test_locale_is_the_last_resort(run):
+    result = run("lines", "--json", env={"TZ": "UTC", "LANG": "pt_BR.UTF-8"})
+    assert '"country_source": "locale"' in result.stdout and '"iso2": "BR"' in result.stdout
+
+
+def test_countries_piped_is_one_per_line(run):
+    rows = run("countries").stdout.splitlines()
+    assert len(rows) >= 40
+    assert rows[0].split("\t")[0] == "AR"
+    assert all(len(r.split("\t")) == 4 for r in rows)
+
+
+def test_countries_table_when_asked(run):
+    out = run("countries", "--format", "table").stdout
+    assert "Code" in out and "Need help now" in out
+
+
+def test_no_colour_when_piped_or_no_color(run):
+    assert "\x1b[" not in run("lines", "GB").stdout
+    assert "\x1b[" in run("lines", "GB", "--color", "always").stdout
+    assert "\x1b[" not in run("lines", "GB", env={"NO_COLOR": "1", "FORCE_COLOR": ""}).stdout
+
+
+def test_table_fits_the_terminal(run):
+    for width in ("60", "80", "120"):
+        out = run("lines", "US", "GB", "JP", env={"COLUMNS": width}).stdout
+        assert max(len(line) for line in out.splitlines()) <= int(width), width
+
+
+def test_version_names_tool_and_dataset(run):
+    out = run("--version").stdout
+    assert out.startswith("crisiscli ") and "dataset 1" in out
+
+
+def test_python_dash_m_works(isolated):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "crisiscli", "lines", "GB", "--json"],
+                            capture_output=True, text=True, env=isolated)
+    assert result.returncode == 0 and '"GB"' in result.stdout
+
+
+def test_help_ends_with_footer_and_lists_exit_codes(run):
+    out = run("--help").stdout
+    assert "Exit codes" in out
+    assert out.strip().splitlines()[-1].strip().endswith(".")
+    assert "local emergency number" in out
+    sub = run("lines", "--help", env={"CRISISCLI_COUNTRY": "GB"}).stdout
+    assert "116 123" in sub.strip().splitlines()[-1] or "116 123" in sub.strip().splitlines()[-2]
+
+
+def test_bare_command_shows_help(run):
+    result = run()
+    assert result.returncode == 0
+    assert "crisiscli lines" in result.stdout

@@ -1,0 +1,142 @@
+"""Regenerate crisiscli/data/countries.json from independent, well-kept sources.
+
+Why a generated file: country resolution must know every ISO 3166-1 country (not only those with
+lines), in English and in its own languages, and map IANA time zones to countries. pycountry (ISO
+3166-1), Babel (CLDR territory names) and the IANA tz database already know this; we copy what the
+lookup needs into one small JSON file so a lookup imports none of them.
+
+Run:  python tools/make_countries.py   (needs the `dev` extra: pycountry, babel, tzdata)
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+import pycountry
+import tzdata
+from babel import Locale, UnknownLocaleError
+from babel.languages import get_official_languages
+
+OUT = Path(__file__).resolve().parent.parent / "crisiscli" / "data" / "countries.json"
+
+# Names people type that neither ISO nor CLDR lists. Lower-case; accents optional.
+EXTRA_ALIASES: dict[str, list[str]] = {
+    "GB": ["uk", "u.k.", "england", "scotland", "wales", "northern ireland", "great britain",
+           "britain", "united kingdom of great britain and northern ireland"],
+    "US": ["usa", "u.s.", "u.s.a.", "america", "united states of america", "the united states", "the us"],
+    "KR": ["south korea", "korea", "republic of korea", "korea south", "rok"],
+    "KP": ["north korea", "dprk", "korea north"],
+    "RU": ["russia", "russian federation"],
+    "NL": ["holland", "the netherlands"],
+    "CZ": ["czech republic", "czechia"],
+    "CI": ["ivory coast", "cote divoire", "cote d ivoire"],
+    "TR": ["turkey", "turkiye"],
+    "CN": ["prc", "mainland china"],
+    "TW": ["taiwan", "republic of china"],
+    "HK": ["hong kong"],
+    "MO": ["macau", "macao"],
+    "VN": ["vietnam", "viet nam"],
+    "LA": ["laos"],
+    "SY": ["syria"],
+    "IR": ["iran"],
+    "BO": ["bolivia"],
+    "VE": ["venezuela"],
+    "TZ": ["tanzania"],
+    "MD": ["moldova"],
+    "FM": ["micronesia"],
+    "PS": ["palestine"],
+    "VA": ["vatican", "holy see", "vatican city"],
+    "CD": ["drc", "dr congo", "congo kinshasa", "democratic republic of the congo"],
+    "CG": ["congo brazzaville", "republic of the congo"],
+    "MK": ["macedonia", "north macedonia"],
+    "SZ": ["swaziland", "eswatini"],
+    "CV": ["cape verde", "cabo verde"],
+    "MM": ["burma", "myanmar"],
+    "TL": ["east timor", "timor leste"],
+    "AE": ["uae", "emirates"],
+    "BA": ["bosnia"],
+    "FK": ["falklands"],
+    "DE": ["germany", "deutschland"],
+    "ES": ["spain", "espana"],
+    "CH": ["switzerland", "suisse", "schweiz", "svizzera"],
+    "NZ": ["aotearoa"],
+}
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, punctuation-free: must match crisiscli.countries.fold."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    out = []
+    for ch in decomposed:
+        if unicodedata.combining(ch):
+            continue
+        if ch in "'’‘`´.":
+            continue
+        out.append(ch if ch.isalnum() else " ")
+    return " ".join("".join(out).casefold().split())
+
+
+def native_names(alpha2: str) -> set[str]:
+    names = set()
+    for lang in get_official_languages(alpha2, de_facto=True):
+        try:
+            name = Locale.parse(lang).territories.get(alpha2)
+        except (UnknownLocaleError, ValueError):
+            continue
+        if name:
+            names.add(name)
+    return names
+
+
+def zone_map() -> dict[str, str]:
+    base = Path(tzdata.__file__).parent / "zoneinfo"
+    zones: dict[str, str] = {}
+    for line in (base / "zone.tab").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        code, _coords, zone = line.split("\t")[:3]
+        zones[zone] = code
+    # Old names (Asia/Calcutta, US/Eastern) still appear in TZ and /etc/localtime.
+    for line in (base / "tzdata.zi").read_text(encoding="utf-8").splitlines():
+        if not line.startswith("L "):
+            continue
+        _l, target, alias = line.split()
+        if alias in zones or alias.startswith(("Antarctica/", "Etc/")) or target not in zones:
+            continue
+        zones[alias] = zones[target]
+    return dict(sorted(zones.items()))
+
+
+def main() -> None:
+    english = Locale("en").territories
+    countries = []
+    for c in sorted(pycountry.countries, key=lambda c: c.alpha_2):
+        names = {c.name, english.get(c.alpha_2, c.name)}
+        for attr in ("official_name", "common_name"):
+            if getattr(c, attr, None):
+                names.add(getattr(c, attr))
+        names |= native_names(c.alpha_2)
+        names |= set(EXTRA_ALIASES.get(c.alpha_2, []))
+        keys = sorted({fold(n) for n in names if fold(n)})
+        countries.append({
+            "iso2": c.alpha_2,
+            "iso3": c.alpha_3,
+            "name": english.get(c.alpha_2, getattr(c, "common_name", c.name)),
+            "names": keys,
+        })
+    doc = {
+        "about": "Generated by tools/make_countries.py from pycountry (ISO 3166-1), "
+                 "Babel/CLDR territory names and the IANA tz database (zone.tab). Do not edit.",
+        "versions": {"pycountry": pycountry.__version__ if hasattr(pycountry, "__version__") else "",
+                     "tzdata": tzdata.IANA_VERSION},
+        "countries": countries,
+        "timezones": zone_map(),
+    }
+    OUT.write_text(json.dumps(doc, ensure_ascii=False, indent=0, sort_keys=False) + "\n", encoding="utf-8")
+    print(f"wrote {OUT} ({len(countries)} countries, {len(doc['timezones'])} zones)")
+
+
+if __name__ == "__main__":
+    main()
