@@ -10,14 +10,16 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__, countries, render
 from .config import Config, load_config
 from .errors import EXIT_NO_MATCH, EXIT_UNEXPECTED, EXIT_USAGE, CrisisError, UsageProblem
+
+if TYPE_CHECKING:
+    from datetime import date
 
 FORMATS = ("table", "plain", "json", "csv")
 ALIASES = {"hotlines": "lines"}
@@ -40,7 +42,7 @@ class App:
         self.screen = render.Screen(
             out=sys.stdout, err=sys.stderr,
             color=render.decide_color(color_choice, env, sys.stdout.isatty()),
-            width=render.terminal_width(), quiet=quiet or self.config.quiet,
+            quiet=quiet or self.config.quiet,
         )
         self._dataset: Any = None
         self._detected: Any = None
@@ -62,6 +64,8 @@ class App:
 
     def today(self) -> date:
         """The clock; CRISISCLI_NOW (ISO date or datetime) pins it for tests."""
+        from datetime import date, datetime
+
         pinned = self.env.get("CRISISCLI_NOW")
         if pinned:
             try:

@@ -20,7 +20,7 @@ _TABLE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "
 MAX_INPUT = 100
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CountryName:
     iso2: str
     iso3: str

@@ -19,7 +19,7 @@ LOCALTIME = "/etc/localtime"
 TIMEZONE_FILE = "/etc/timezone"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Detected:
     """A country (or None) and why: source is argument, env, config, timezone, locale or none."""
 

@@ -21,7 +21,15 @@ def _plain(value: Any) -> Any:
 
 
 class _Record:
-    """Shared `to_dict`: dataset field names, optional empty fields left out."""
+    """Shared `to_dict` (dataset field names, optional empty fields left out) and repr.
+
+    repr is shared and equality is identity: generating them per class costs start-up time,
+    and nothing compares records."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.to_dict()!r})"
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -37,7 +45,7 @@ def _opt() -> Any:
     return field(default=(), metadata={"optional": True})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False, slots=True)
 class Source(_Record):
     url: str
     accessed: str
@@ -47,7 +55,7 @@ class Source(_Record):
     published: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False, slots=True)
 class Provenance(_Record):
     sources: tuple[Source, ...]
     last_verified: str
@@ -57,14 +65,14 @@ class Provenance(_Record):
     review_due: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False, slots=True)
 class Schedule(_Record):
     days: tuple[str, ...]
     open: str
     close: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False, slots=True)
 class Hours(_Record):
     always_open: bool
     text: str
@@ -73,7 +81,7 @@ class Hours(_Record):
     exceptions: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False, slots=True)
 class Contact(_Record):
     type: str
     display: str
@@ -89,14 +97,14 @@ class Contact(_Record):
     hours_override: Hours | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False, slots=True)
 class PreviousNumber(_Record):
     digits: str
     note: str
     until: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False, slots=True)
 class Line(_Record):
     id: str
     name: str
@@ -123,7 +131,7 @@ class Line(_Record):
         return {c.type for c in self.contacts}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False, slots=True)
 class Emergency(_Record):
     number: str
     digits: str
@@ -132,7 +140,7 @@ class Emergency(_Record):
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False, slots=True)
 class Country(_Record):
     iso2: str
     name: str
@@ -150,7 +158,7 @@ class Country(_Record):
         return self.emergency[0] if self.emergency else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False, slots=True)
 class DatasetInfo(_Record):
     schema_version: str
     dataset_version: int

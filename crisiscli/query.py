@@ -27,7 +27,7 @@ _CHANNEL_ALIASES = {"call": "voice", "phone": "voice", "text": "sms", "sms": "sm
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Filters:
     """What the user narrowed the lines to; empty means everything."""
 
@@ -109,7 +109,7 @@ def help_line(country: Country) -> Line | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
     """One country's answer: its record (None if the dataset has nothing) and the chosen lines."""
 
@@ -131,7 +131,7 @@ class Section:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LinesResult:
     """What `lines` found, and, when it is 'nothing', why (the CLI exits 3 with that message)."""
 

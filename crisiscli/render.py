@@ -7,14 +7,9 @@ a number with bidi controls or set the window title. Only this module writes to 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import shutil
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, TextIO
-from urllib.parse import urlsplit
 
 from .model import Contact, Country, Line
 
@@ -52,15 +47,20 @@ def _style(text: str, color: bool, code: str) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
 
-@dataclass
 class Screen:
     """Where output goes: stdout for data, stderr for talk; knows width, colour and quiet."""
 
-    out: TextIO
-    err: TextIO
-    color: bool = False
-    width: int = 80
-    quiet: bool = False
+    def __init__(self, out: TextIO, err: TextIO, color: bool = False, width: int | None = None,
+                 quiet: bool = False) -> None:
+        self.out, self.err, self.color, self.quiet = out, err, color, quiet
+        self._width = width
+
+    @property
+    def width(self) -> int:
+        """Terminal columns, measured only when a human format needs them."""
+        if self._width is None:
+            self._width = terminal_width()
+        return self._width
 
     def data(self, text: str) -> None:
         """Write to stdout; `text` must already be safe (built from safe_text)."""
@@ -86,6 +86,8 @@ class Screen:
 
 def terminal_width() -> int:
     """Columns to fit (COLUMNS, else the terminal, else 80), kept between 40 and 200."""
+    import shutil
+
     return max(40, min(200, shutil.get_terminal_size((80, 24)).columns))
 
 
@@ -140,6 +142,8 @@ def _short_url(url: str) -> str:
 
 
 def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
     try:
         host = urlsplit(url).hostname or url
     except ValueError:
@@ -232,6 +236,9 @@ def lines_plain(sections: Sequence[tuple[Country, Sequence[Line]]]) -> str:
 
 def lines_csv(sections: Sequence[tuple[Country, Sequence[Line]]]) -> str:
     """RFC 4180 CSV with a header row, the same records as plain."""
+    import csv
+    import io
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(PLAIN_COLUMNS)
@@ -358,6 +365,9 @@ def envelope(command: str, data: Any, dataset_info: Mapping[str, Any] | None,
 
 def rows_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     """Dict rows as CSV with a header from the first row's keys."""
+    import csv
+    import io
+
     buf = io.StringIO()
     if rows:
         writer = csv.writer(buf, lineterminator="\n")

@@ -1,0 +1,74 @@
+"""Start-up benchmark: a lookup against the cost of importing Click, measured in the same run.
+
+Why ratios: absolute times depend on the machine; the ratio to `python -c "import click"` (and
+`import click, tabulate` for the table) shows what crisiscli itself adds. Target: <= 1.5.
+
+    python bench/startup.py [--runs 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def install_regular(tmp: Path) -> str:
+    """A normal (not editable) install of this checkout in a fresh venv, as users get it; the
+    dependencies come from the running environment, so nothing is downloaded."""
+    import sysconfig
+    import venv
+
+    root = Path(__file__).resolve().parent.parent
+    env_dir = tmp / "venv"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    py = env_dir / "bin" / "python"
+    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (Path(site) / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-deps",
+                    "--no-build-isolation", "--no-index", str(root)], check=True, capture_output=True)
+    return str(env_dir / "bin" / "crisiscli")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    tmp = tempfile.mkdtemp()
+    script = install_regular(Path(tmp))
+    # A user's environment: HOME-based config and data dirs (platformdirs is exercised), no country.
+    env = {**os.environ, "HOME": tmp, "XDG_CONFIG_HOME": f"{tmp}/config", "XDG_DATA_HOME": f"{tmp}/data",
+           "TZ": "UTC"}
+    for key in ("CRISISCLI_DATA_DIR", "CRISISCLI_CONFIG_DIR", "CRISISCLI_COUNTRY"):
+        env.pop(key, None)
+    commands = {
+        "import click": [str(Path(script).parent / "python"), "-c", "import click"],
+        "import click, tabulate": [str(Path(script).parent / "python"), "-c", "import click, tabulate"],
+        "lines GB --format json": [script, "lines", "GB", "--format", "json"],
+        "lines GB (table)": [script, "lines", "GB"],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for name, cmd in commands.items():  # warm the file cache once
+        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, check=True)
+    for _ in range(args.runs):  # alternate so drift hits every command alike
+        for name, cmd in commands.items():
+            start = time.perf_counter()
+            subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, check=True)
+            times[name].append(time.perf_counter() - start)
+    med = {name: statistics.median(values) * 1000 for name, values in times.items()}
+    for name, value in med.items():
+        print(f"{name:28s} median {value:7.1f} ms over {args.runs} runs")
+    json_ratio = med["lines GB --format json"] / med["import click"]
+    table_ratio = med["lines GB (table)"] / med["import click, tabulate"]
+    print(f"ratio json  / import click           {json_ratio:.2f}  (target <= 1.5)")
+    print(f"ratio table / import click, tabulate {table_ratio:.2f}  (target <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Every string crisiscli can print is checked against the safe-messaging banned patterns."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from banned import violations
+from crisiscli.dataset import BUNDLED_PATH
+
+# Previous numbers are kept in the data so the tool can say "that number changed"; they are never
+# printed as a way to get help, so their digits and notes are exempt from the retired-number rules.
+EXEMPT_KEYS = {"previous_numbers"}
+
+
+def _printable_strings(value, path="$"):
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _printable_strings(v, f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if k in EXEMPT_KEYS or k in ("url", "title", "publisher", "sources"):
+                continue
+            yield from _printable_strings(v, f"{path}.{k}")
+
+
+def test_checker_catches_what_it_should():
+    assert violations("He committed suicide") == ["L-01"]
+    assert "H-01" in violations("call 1-800-273-8255")
+    assert "H-03" in violations("Press 3 for LGBTQ+")
+    assert violations("It's just attention-seeking", myth=True) == []
+    assert violations("Call 988 or text 988") == []
+    assert violations("died by suicide") == []
+
+
+def test_dataset_text_is_clean():
+    raw = json.loads(Path(BUNDLED_PATH).read_text(encoding="utf-8"))
+    bad = [(path, text, v) for path, text in _printable_strings(raw) if (v := violations(text))]
+    assert bad == []
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["lines", "--help"], ["countries", "--help"],
+                                  ["lines", "GB"], ["lines", "US"], ["lines", "--all"],
+                                  ["lines", "germny"], ["lines", "GB", "--topic", "x"], ["lines"],
+                                  ["lines", "AQ"], ["countries", "--format", "table"]])
+def test_screens_and_errors_are_clean(run, args):
+    result = run(*args)
+    assert violations(result.stdout) == []
+    assert violations(result.stderr) == []
