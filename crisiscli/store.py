@@ -1,0 +1,65 @@
+"""User directories and safe writes.
+
+Why one module: the safety plan and downloaded datasets must never be half-written, readable by
+others, or lost to a crash or a full disk; every write goes through atomic_write() here.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+
+from .config import data_dir
+
+
+def user_data_dir(env: Mapping[str, str]) -> str:
+    """The user data directory (CRISISCLI_DATA_DIR overrides), created private (0700) if missing."""
+    path = data_dir(env)
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    return path
+
+
+def fsync_dir(path: str) -> None:
+    """Make a rename in `path` durable (a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: str, data: bytes, mode: int = 0o600,
+                 before_replace: Callable[[str], None] | None = None) -> None:
+    """Write `data` to `path` so that readers see the old file or the new one, never a mix.
+
+    The temporary file is created in the same directory with `mode` from the start (no moment
+    where it is readable by others), flushed and fsynced, then renamed over `path`, and the
+    directory is fsynced. On any error the temporary file is removed and `path` is untouched.
+    `before_replace` is a test hook called with the temporary path just before the rename.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)  # mkstemp creates it 0600
+    try:
+        if mode != 0o600:
+            os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if before_replace is not None:
+            before_replace(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    fsync_dir(directory)
