@@ -28,6 +28,7 @@ ALIASES = {"hotlines": "lines"}
 COMMANDS = {
     "lines": "crisiscli.commands.lines:lines_cmd",
     "countries": "crisiscli.commands.lines:countries_cmd",
+    "data": "crisiscli.commands.data:data_group",
 }
 EXIT_CODES_HELP = ("Exit codes: 0 ok; 1 unexpected error; 2 usage error or unknown country; "
                    "3 nothing matched; 4 network failure; 5 verification or validation failure.")
@@ -84,6 +85,10 @@ class App:
         info = self.dataset.info
         return {"version": info.dataset_version, "generated_at": info.generated_at,
                 "age_days": self.dataset.age_days(self.today()), "origin": info.origin}
+
+    def update_state(self) -> dict[str, Any]:
+        """What the last update recorded (key id, source, last check); empty before any update."""
+        return {"key_id": None, "source_url": None, "last_check": None}
 
     @property
     def human(self) -> bool:
@@ -162,6 +167,16 @@ class CrisisGroup(click.Group):
 
         module, attribute = target.split(":")
         return getattr(importlib.import_module(module), attribute)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        formatter.write("\n" + help_footer(None) + "\n")
+
+
+class CrisisSubGroup(click.Group):
+    """A command family (data, plan): its help ends with the footer too."""
+
+    command_class = CrisisCommand
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_epilog(ctx, formatter)

@@ -95,6 +95,7 @@ class Contact(_Record):
     url: str | None = None
     note: str | None = None
     hours_override: Hours | None = None
+    numbering_exception: str | None = None
 
 
 @dataclass(frozen=True, repr=False, eq=False, slots=True)
@@ -138,6 +139,7 @@ class Emergency(_Record):
     services: tuple[str, ...]
     sources: tuple[Source, ...] = _opt()
     note: str | None = None
+    numbering_exception: str | None = None
 
 
 @dataclass(frozen=True, repr=False, eq=False, slots=True)

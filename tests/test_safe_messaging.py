@@ -46,7 +46,7 @@ def test_dataset_text_is_clean():
 @pytest.mark.parametrize("args", [[], ["--help"], ["lines", "--help"], ["countries", "--help"],
                                   ["lines", "GB"], ["lines", "US"], ["lines", "--all"],
                                   ["lines", "germny"], ["lines", "GB", "--topic", "x"], ["lines"],
-                                  ["lines", "AQ"], ["countries", "--format", "table"]])
+                                  ["lines", "BV"], ["countries", "--format", "table"]])
 def test_screens_and_errors_are_clean(run, args):
     result = run(*args)
     assert violations(result.stdout) == []

@@ -1,0 +1,78 @@
+"""`crisiscli data info` and `crisiscli data validate [FILE]`: what is active, and is a file sound."""
+
+from __future__ import annotations
+
+import click
+
+from .. import render
+from ..cli import App, CrisisCommand, CrisisSubGroup, output_options
+from ..errors import EXIT_INVALID, DatasetError
+
+
+@click.group("data", cls=CrisisSubGroup)
+def data_group() -> None:
+    """Inspect and check the crisis-line dataset."""
+
+
+@data_group.command("info", cls=CrisisCommand)
+@output_options
+def info_cmd(app: App) -> int:
+    """Which dataset is active, from where, how old, and what it covers."""
+    from ..coverage import coverage
+
+    dataset = app.dataset
+    info = {**app.dataset_meta(), "schema_version": dataset.info.schema_version, "path": dataset.info.path,
+            **app.update_state(), "coverage": coverage(dataset)}
+    if app.format == "json":
+        app.screen.data(render.envelope("data info", info, app.dataset_meta()))
+        return 0
+    cov = info.pop("coverage")
+    rows = [[key, "" if value is None else str(value)] for key, value in info.items()]
+    rows += [["countries with emergency numbers", str(cov["countries_with_emergency_numbers"])],
+             ["countries with crisis lines", str(cov["countries_with_lines"])],
+             ["crisis lines", str(cov["lines"])],
+             ["lines by confidence", ", ".join(f"{k} {v}" for k, v in cov["lines_by_confidence"].items())],
+             ["oldest last_verified", str(cov["oldest_last_verified"])]]
+    if app.format in ("plain", "csv"):
+        sep = "\t" if app.format == "plain" else ","
+        app.screen.data("\n".join(sep.join(render.safe_text(v) for v in row) for row in rows))
+        return 0
+    app.screen.data(render.table([[render.safe_text(a), render.safe_text(b)] for a, b in rows],
+                                 ["Dataset", ""], app.screen.width) + "\n\n" + app.footer())
+    return 0
+
+
+@data_group.command("validate", cls=CrisisCommand)
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@output_options
+def validate_cmd(app: App, file: str | None) -> int:
+    """Check FILE (default: the active dataset) against every rule; exit 5 on any failure.
+
+    Rules: the JSON Schema (jsonschema), characters, digits equal the digits of dial, https links,
+    unique ids, ISO codes, numbers valid for their country (phonenumbers), retired numbers never
+    active, dates real and not in the future.
+    """
+    from ..dataset import MAX_BYTES, parse_strict
+    from ..validate import Problem, validate
+
+    path = file or app.dataset.info.path
+    try:
+        with open(path, "rb") as fh:
+            doc = parse_strict(fh.read(MAX_BYTES + 1), what=path)
+        problems = validate(doc, app.today())
+    except OSError as exc:
+        raise DatasetError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except DatasetError as exc:
+        problems = [Problem("$", exc.message)]
+    if app.format == "json":
+        data = {"file": path, "valid": not problems, "problems": [{"path": p.path, "message": p.message}
+                                                                  for p in problems]}
+        app.screen.data(render.envelope("data validate", data, None))
+    elif problems:
+        app.screen.data("\n".join(render.safe_text(str(p)) for p in problems))
+    else:
+        app.screen.data(render.safe_text(f"{path}: passes every rule"))
+    if problems:
+        app.screen.error(f"crisiscli: {len(problems)} problem(s) in {path}")
+        return EXIT_INVALID
+    return 0

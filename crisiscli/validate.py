@@ -1,0 +1,199 @@
+"""Every rule a dataset must pass before anyone is shown a number from it.
+
+Why independent checks: the JSON Schema is checked by the jsonschema library and every number by
+the phonenumbers library's numbering plans, code that no one here wrote; our own rules add what
+neither can know (retired numbers, sources, characters that could rewrite a terminal).
+jsonschema and phonenumbers are imported only here, so a lookup never pays for them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .countries import is_iso2
+
+SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "hotlines.schema.json")
+_NUMBER_FIELD = re.compile(r"^[0-9+ ()*#.-]*$", re.ASCII)
+_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff"
+                        "\ud800-\udfff]")
+_DATE_FIELDS = ("accessed", "last_verified", "last_reviewed", "generated_at", "published")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One broken rule, with the JSON path to the value that breaks it."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def _walk(value: Any, path: str = "$") -> Iterator[tuple[str, str, Any]]:
+    """(path, key, value) for every value in the document."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            sub = f"{path}.{key}" if re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", str(key)) else f"{path}[{json.dumps(key)}]"
+            yield sub, str(key), item
+            yield from _walk(item, sub)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield f"{path}[{i}]", "", item
+            yield from _walk(item, f"{path}[{i}]")
+
+
+def check_schema(doc: Any) -> list[Problem]:
+    """The JSON Schema (draft 2020-12), checked by the jsonschema library."""
+    import jsonschema
+
+    with open(SCHEMA_PATH, encoding="utf-8") as fh:
+        schema = json.load(fh)
+    validator = jsonschema.Draft202012Validator(schema)
+    return [Problem(error.json_path, error.message[:300]) for error in validator.iter_errors(doc)]
+
+
+def check_characters(doc: Any) -> list[Problem]:
+    """No control, bidi, separator or lone-surrogate characters; ASCII only in number fields."""
+    problems = []
+    for path, key, value in _walk(doc):
+        if isinstance(key, str) and _FORBIDDEN.search(key):
+            problems.append(Problem(path, "key contains a control, bidi or separator character"))
+        if not isinstance(value, str):
+            continue
+        if _FORBIDDEN.search(value):
+            problems.append(Problem(path, "contains a control, bidi or separator character"))
+        if key in ("number", "dial", "digits", "e164") and not _NUMBER_FIELD.match(value):
+            problems.append(Problem(path, "number fields may hold only ASCII digits, spaces and + ( ) * # . -"))
+    return problems
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"[^0-9]", "", text, flags=re.ASCII)
+
+
+def _countries(doc: Any) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    countries = doc.get("countries") if isinstance(doc, dict) else None
+    if isinstance(countries, dict):
+        for code, country in countries.items():
+            if isinstance(country, dict):
+                yield f"$.countries.{code}", code, country
+
+
+def _lines(country: Mapping[str, Any], cpath: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    for i, line in enumerate(country.get("lines") or []):
+        if isinstance(line, dict):
+            yield f"{cpath}.lines[{i}]", line
+
+
+def _contacts(line: Mapping[str, Any], lpath: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    for j, contact in enumerate(line.get("contacts") or []):
+        if isinstance(contact, dict):
+            yield f"{lpath}.contacts[{j}]", contact
+
+
+def check_rules(doc: Any, today: date) -> list[Problem]:
+    """Our own rules: digits match dial, https, unique ids, ISO codes, retired numbers, dates."""
+    problems: list[Problem] = []
+    seen_ids: dict[str, str] = {}
+    for cpath, code, country in _countries(doc):
+        if not is_iso2(code):
+            problems.append(Problem(cpath, f"{code!r} is not an ISO 3166-1 alpha-2 code"))
+        if country.get("iso2") != code:
+            problems.append(Problem(f"{cpath}.iso2", "must equal the key it is stored under"))
+        for k, emergency in enumerate(country.get("emergency") or []):
+            if isinstance(emergency, dict) and _digits(str(emergency.get("number", ""))) != emergency.get("digits"):
+                problems.append(Problem(f"{cpath}.emergency[{k}].digits", "must be the digits of `number`"))
+        active: set[str] = set()
+        for lpath, line in _lines(country, cpath):
+            line_id = str(line.get("id", ""))
+            if line_id in seen_ids:
+                problems.append(Problem(f"{lpath}.id", f"duplicate id (also at {seen_ids[line_id]})"))
+            seen_ids[line_id] = lpath
+            if line_id and not line_id.startswith(code.lower() + "-"):
+                problems.append(Problem(f"{lpath}.id", f"must start with '{code.lower()}-'"))
+            provenance = line.get("provenance") or {}
+            sources = [s for s in provenance.get("sources") or [] if isinstance(s, dict)]
+            official = any(s.get("kind") in ("official", "government") for s in sources)
+            if provenance.get("confidence") == "high" and not official and len(sources) < 2:
+                problems.append(Problem(f"{lpath}.provenance.confidence",
+                                        "`high` needs an official or government source, or two independent ones"))
+            if line.get("status") == "active" and not any(str(s.get("url", "")).startswith("https://")
+                                                          for s in sources):
+                problems.append(Problem(f"{lpath}.provenance.sources", "an active line needs an https:// source"))
+            for xpath, contact in _contacts(line, lpath):
+                if "dial" in contact and _digits(str(contact["dial"])) != contact.get("digits"):
+                    problems.append(Problem(f"{xpath}.digits", "must be the digits of `dial`"))
+                url = str(contact.get("url", ""))
+                if url and not url.startswith(("https://", "mailto:")):
+                    problems.append(Problem(f"{xpath}.url", "links people are shown must be https:// (or mailto:)"))
+                if line.get("status") == "active" and contact.get("digits"):
+                    active.add(str(contact["digits"]))
+        for lpath, line in _lines(country, cpath):
+            for p, prev in enumerate(line.get("previous_numbers") or []):
+                if isinstance(prev, dict) and prev.get("digits") in active:
+                    problems.append(Problem(f"{lpath}.previous_numbers[{p}]",
+                                            f"retired number {prev.get('digits')} is also an active contact"))
+    for path, key, value in _walk(doc):
+        if key in _DATE_FIELDS and isinstance(value, str):
+            try:
+                parsed = date.fromisoformat(value[:10]) if len(value) >= 10 else None
+            except ValueError:
+                problems.append(Problem(path, f"{value!r} is not a real date"))
+                continue
+            if parsed and parsed > today:
+                problems.append(Problem(path, f"{value} is in the future"))
+    return problems
+
+
+def check_numbering(doc: Any) -> list[Problem]:
+    """Numbers against the phonenumbers library: emergency numbers against its emergency
+    metadata, call and text numbers as valid numbers or valid short numbers for the country.
+    A disagreement is allowed only where the entry explains it in `numbering_exception`."""
+    import phonenumbers
+    from phonenumbers import shortnumberinfo
+
+    problems = []
+    for cpath, code, country in _countries(doc):
+        for k, emergency in enumerate(country.get("emergency") or []):
+            if not isinstance(emergency, dict) or emergency.get("numbering_exception"):
+                continue
+            digits = str(emergency.get("digits", ""))
+            if not shortnumberinfo.is_emergency_number(digits, code):
+                problems.append(Problem(f"{cpath}.emergency[{k}]",
+                                        f"{digits} is not an emergency number for {code} in phonenumbers; "
+                                        "fix it or explain in `numbering_exception`"))
+        for lpath, line in _lines(country, cpath):
+            for xpath, contact in _contacts(line, lpath):
+                if contact.get("type") not in ("voice", "sms") or contact.get("numbering_exception"):
+                    continue
+                dial = str(contact.get("dial", ""))
+                if not _dialable(phonenumbers, shortnumberinfo, dial, code):
+                    problems.append(Problem(xpath, f"{dial} is neither a valid number nor a valid short number "
+                                                   f"for {code} in phonenumbers; fix it or explain in "
+                                                   "`numbering_exception`"))
+    return problems
+
+
+def _dialable(phonenumbers: Any, shortnumberinfo: Any, dial: str, region: str) -> bool:
+    try:
+        number = phonenumbers.parse(dial, region)
+    except phonenumbers.NumberParseException:
+        return False
+    if phonenumbers.is_valid_number(number):
+        return True
+    return shortnumberinfo.is_valid_short_number_for_region(number, region)
+
+
+def validate(doc: Any, today: date) -> list[Problem]:
+    """Every rule, schema first; an empty list means the dataset may be shown to people."""
+    problems = check_schema(doc) + check_characters(doc)
+    if isinstance(doc, dict):
+        problems += check_rules(doc, today) + check_numbering(doc)
+    return problems
