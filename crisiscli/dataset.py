@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +71,62 @@ def parse_strict(data: bytes, what: str = "dataset") -> dict[str, Any]:
     return doc
 
 
+_COUNTRIES_START = b'\n "countries": {\n'
+_COUNTRIES_END = b"\n }\n}"
+_COUNTRY_KEY = re.compile(rb'\n  "([A-Z]{2})": \{')
+
+
+class LazyCountries(Mapping[str, Any]):
+    """The `countries` object of a dataset file, parsed one country at a time.
+
+    Why: the file is about a megabyte and a lookup needs one country; parsing only that slice
+    keeps a lookup fast as the dataset grows. It relies on the layout our tools write (one
+    top-level key per line, `countries` last, two-space indented country keys); `index()`
+    returns None for any other layout and the caller parses the whole file instead."""
+
+    def __init__(self, data: bytes, spans: dict[str, tuple[int, int]]) -> None:
+        self._data = data
+        self._spans = spans
+        self._parsed: dict[str, Any] = {}
+
+    @classmethod
+    def index(cls, data: bytes) -> tuple[dict[str, Any], LazyCountries] | None:
+        """(top-level fields, lazy countries) for a file in our layout, else None."""
+        start = data.find(_COUNTRIES_START)
+        end = data.rfind(_COUNTRIES_END)
+        if start < 0 or end < start:
+            return None
+        try:
+            head = json.loads(data[:start].rstrip().rstrip(b",") + b"\n}")
+        except ValueError:
+            return None
+        body_start = start + len(_COUNTRIES_START) - 1
+        matches = list(_COUNTRY_KEY.finditer(data, body_start, end + 1))
+        if not matches or matches[0].start() != body_start:
+            return None
+        spans = {}
+        for i, match in enumerate(matches):
+            stop = matches[i + 1].start() if i + 1 < len(matches) else end
+            spans[match.group(1).decode("ascii")] = (match.start() + 1, stop)
+        return head, cls(data, spans)
+
+    def __getitem__(self, code: str) -> Any:
+        if code not in self._parsed:
+            start, stop = self._spans[code]
+            chunk = self._data[start:stop].rstrip().rstrip(b",")
+            try:
+                self._parsed[code] = json.loads(b"{" + chunk + b"}")[code]
+            except (ValueError, KeyError):
+                raise DatasetError(f"country {code} is not valid JSON") from None
+        return self._parsed[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._spans)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+
 class Dataset:
     """A loaded dataset; countries become model objects only when asked for (a lookup needs one)."""
 
@@ -83,17 +140,24 @@ class Dataset:
             raise DatasetError(f"{path}: missing schema_version, dataset_version, generated_at or countries") from None
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             raise DatasetError(f"{path}: dataset_version must be a positive integer")
-        if not isinstance(countries, dict):
+        if not isinstance(countries, Mapping):
             raise DatasetError(f"{path}: countries must be an object keyed by ISO code")
         major = schema.split(".")[0]
         if major != str(SUPPORTED_SCHEMA_MAJOR):
             raise DatasetError(f"{path}: schema_version {schema} is not supported by this crisiscli")
-        self.raw = doc
+        self._doc = doc
         self.info = DatasetInfo(schema_version=schema, dataset_version=version,
                                 generated_at=generated, origin=origin, path=path)
         self.fallback: Mapping[str, Any] = doc.get("fallback") or {}
         self._raw_countries: Mapping[str, Any] = countries
         self._built: dict[str, Country] = {}
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The whole document as plain JSON values (parses every country: for tools and tests)."""
+        doc = dict(self._doc)
+        doc["countries"] = {code: self._raw_countries[code] for code in self._raw_countries}
+        return doc
 
     def codes(self) -> list[str]:
         """ISO codes of the countries the dataset covers, sorted."""
@@ -133,8 +197,8 @@ class Dataset:
 def load_file(path: str, origin: str, strict: bool = True) -> Dataset:
     """Load one dataset file; any problem is a DatasetError with the path in it.
 
-    `strict=False` is only for the bundled copy, which the test suite validates in full: skipping
-    the duplicate-key and depth checks there saves a lookup several milliseconds."""
+    `strict=False` is for files already validated in full (the bundled copy by the test suite):
+    it skips the duplicate-key and depth checks and parses countries only when asked for."""
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_BYTES + 1)
@@ -143,11 +207,23 @@ def load_file(path: str, origin: str, strict: bool = True) -> Dataset:
     if strict:
         doc = parse_strict(data, what=path)
     else:
-        try:
-            doc = json.loads(data)
-        except ValueError as exc:
-            raise DatasetError(f"{path} is not valid JSON: {exc}") from None
+        doc = _parse_fast(data, path)
     return Dataset(doc, origin=origin, path=path)
+
+
+def _parse_fast(data: bytes, path: str) -> dict[str, Any]:
+    """Top-level fields now, countries on demand; the whole file if its layout is not ours."""
+    indexed = LazyCountries.index(data)
+    if indexed is not None:
+        head, countries = indexed
+        return {**head, "countries": countries}
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise DatasetError(f"{path} is not valid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise DatasetError(f"{path} is not a JSON object")
+    return doc
 
 
 def load_bundled() -> Dataset:

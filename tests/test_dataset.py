@@ -84,3 +84,27 @@ def test_reference_lines_present(code, digits):
     """Well-documented national lines (research/hotline-anchors.md c1) appear with these digits."""
     all_digits = {c.get("digits") for line in RAW["countries"][code]["lines"] for c in line["contacts"]}
     assert digits in all_digits
+
+
+def test_lazy_loading_sees_exactly_what_a_full_parse_sees():
+    """The bundled file keeps the layout that lets a lookup parse one country at a time."""
+    from crisiscli.dataset import LazyCountries
+
+    data = Path(BUNDLED_PATH).read_bytes()
+    indexed = LazyCountries.index(data)
+    assert indexed is not None, "hotlines.json lost the layout the fast loader needs"
+    head, lazy = indexed
+    assert list(lazy) == list(RAW["countries"])
+    for code in RAW["countries"]:
+        assert lazy[code] == RAW["countries"][code]
+    assert {k: v for k, v in RAW.items() if k != "countries"} == head
+
+
+def test_other_layouts_fall_back_to_a_full_parse(tmp_path):
+    from crisiscli.dataset import load_file
+
+    compact = tmp_path / "compact.json"
+    compact.write_text(json.dumps(RAW), encoding="utf-8")
+    dataset = load_file(str(compact), origin="bundled", strict=False)
+    assert dataset.country("GB").name == "United Kingdom"
+    assert dataset.codes() == sorted(RAW["countries"])
