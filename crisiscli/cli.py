@@ -29,6 +29,7 @@ COMMANDS = {
     "lines": "crisiscli.commands.lines:lines_cmd",
     "countries": "crisiscli.commands.lines:countries_cmd",
     "data": "crisiscli.commands.data:data_group",
+    "update": "crisiscli.commands.update:update_cmd",
 }
 EXIT_CODES_HELP = ("Exit codes: 0 ok; 1 unexpected error; 2 usage error or unknown country; "
                    "3 nothing matched; 4 network failure; 5 verification or validation failure.")
@@ -56,10 +57,18 @@ class App:
 
     @property
     def dataset(self) -> Any:
+        """The active dataset; skipped files and stale data are reported on stderr once."""
         if self._dataset is None:
             from .dataset import load_active
 
-            self._dataset = load_active()
+            self._dataset = load_active(self.env)
+            for warning in self._dataset.warnings:
+                self.screen.talk(f"crisiscli: {warning}")
+            age = self._dataset.age_days(self.today())
+            if age is not None and age > self.config.stale_after_days:
+                self.screen.talk(f"crisiscli: this crisis-line data is {age} days old "
+                                 f"(from {self._dataset.info.generated_at}); numbers may have changed. "
+                                 "Run `crisiscli update` to get newer data.")
         return self._dataset
 
     def detected(self) -> Any:
@@ -87,8 +96,14 @@ class App:
                 "age_days": self.dataset.age_days(self.today()), "origin": info.origin}
 
     def update_state(self) -> dict[str, Any]:
-        """What the last update recorded (key id, source, last check); empty before any update."""
-        return {"key_id": None, "source_url": None, "last_check": None}
+        """What the last update recorded (key id, source, last check); None before any update."""
+        from .config import data_dir
+        from .store import read_state
+
+        state = read_state(data_dir(self.env))
+        updated = self.dataset.info.origin != "bundled"
+        return {"key_id": state.get("key_id") if updated else None, "source_url": state.get("source_url"),
+                "last_check": state.get("checked_at")}
 
     @property
     def human(self) -> bool:

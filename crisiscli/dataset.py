@@ -144,13 +144,15 @@ class Dataset:
             raise DatasetError(f"{path}: countries must be an object keyed by ISO code")
         major = schema.split(".")[0]
         if major != str(SUPPORTED_SCHEMA_MAJOR):
-            raise DatasetError(f"{path}: schema_version {schema} is not supported by this crisiscli")
+            raise DatasetError(f"{path}: schema_version {schema} needs a newer crisiscli "
+                               "(pip install -U crisiscli)")
         self._doc = doc
         self.info = DatasetInfo(schema_version=schema, dataset_version=version,
                                 generated_at=generated, origin=origin, path=path)
         self.fallback: Mapping[str, Any] = doc.get("fallback") or {}
         self._raw_countries: Mapping[str, Any] = countries
         self._built: dict[str, Country] = {}
+        self.warnings: list[str] = []
 
     @property
     def raw(self) -> dict[str, Any]:
@@ -231,6 +233,43 @@ def load_bundled() -> Dataset:
     return load_file(BUNDLED_PATH, origin="bundled", strict=False)
 
 
-def load_active() -> Dataset:
-    """The dataset a lookup should use. Until updates exist, that is the bundled copy."""
-    return load_bundled()
+def load_active(env: Mapping[str, str] | None = None) -> Dataset:
+    """The dataset a lookup should use: the highest valid `dataset_version` among the updated
+    copy, the previous copy and the bundled one (on a tie the bundled copy stays).
+
+    Never touches the network and never waits on the update lock. A copy that is unreadable,
+    not byte-for-byte what `crisiscli update` verified and installed, or of a schema this
+    version cannot read is skipped, with a one-line reason in the result's `warnings`."""
+    import hashlib
+
+    from .config import data_dir
+    from .store import CURRENT_FILE, PREVIOUS_FILE, read_state
+
+    env = os.environ if env is None else env
+    bundled = load_bundled()
+    directory = data_dir(env)
+    state = read_state(directory)
+    best, warnings = bundled, []
+    for origin, name, key in (("updated", CURRENT_FILE, "sha256"), ("previous", PREVIOUS_FILE, "prev_sha256")):
+        path = os.path.join(directory, name)
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_BYTES + 1)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            warnings.append(f"ignoring {path}: cannot read it ({exc.strerror or exc})")
+            continue
+        if hashlib.sha256(data).hexdigest() != state.get(key):
+            warnings.append(f"ignoring {path}: it is not the file `crisiscli update` verified; "
+                            "run `crisiscli update` again")
+            continue
+        try:
+            candidate = Dataset(_parse_fast(data, path), origin=origin, path=path)
+        except DatasetError as exc:
+            warnings.append(f"ignoring {exc.message}")
+            continue
+        if candidate.info.dataset_version > best.info.dataset_version:
+            best = candidate
+    best.warnings = warnings
+    return best

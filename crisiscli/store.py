@@ -63,3 +63,29 @@ def atomic_write(path: str, data: bytes, mode: int = 0o600,
             pass
         raise
     fsync_dir(directory)
+
+
+STATE_FILE = "state.json"
+CURRENT_FILE = "hotlines.json"
+PREVIOUS_FILE = "hotlines.prev.json"
+SIGNATURE_SUFFIX = ".minisig"
+LOCK_FILE = "update.lock"
+
+
+def read_state(directory: str) -> dict[str, object]:
+    """What the last update recorded; an empty dict if there is none or it is unreadable."""
+    import json
+
+    try:
+        with open(os.path.join(directory, STATE_FILE), "rb") as fh:
+            state = json.loads(fh.read(64 * 1024))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def write_state(directory: str, state: Mapping[str, object]) -> None:
+    """Record an update; written last, atomically, so it never describes files not yet in place."""
+    import json
+
+    atomic_write(os.path.join(directory, STATE_FILE), json.dumps(dict(state), indent=2, sort_keys=True).encode())

@@ -1,0 +1,67 @@
+"""`crisiscli update`: newer crisis-line data, verified before anything is replaced."""
+
+from __future__ import annotations
+
+import click
+
+from .. import render
+from ..cli import App, CrisisCommand, output_options
+from ..errors import UsageProblem
+
+
+def _source(app: App, url: str | None) -> str:
+    from ..update import DEFAULT_UPDATE_URL
+
+    chosen = url or app.env.get("CRISISCLI_UPDATE_URL") or app.config.update_url or DEFAULT_UPDATE_URL
+    if not chosen:
+        raise UsageProblem("no update source is set: pass --url URL, set CRISISCLI_UPDATE_URL, "
+                           f"or set update_url in {app.config.path}")
+    return chosen
+
+
+def _describe(outcome) -> str:  # type: ignore[no-untyped-def]
+    if outcome.status == "current":
+        return f"Already current: dataset {outcome.version}."
+    if outcome.status == "rolled_back":
+        return f"Rolled back from dataset {outcome.previous_version} to dataset {outcome.version}."
+    verb = "Installed" if outcome.status == "installed" else "Available:"
+    head = f"{verb} dataset {outcome.version} (you had {outcome.previous_version}), signed by key {outcome.key_id}."
+    counts = ", ".join(f"{len(v)} {k.replace('_', ' ')}" for k, v in outcome.changes.items() if v)
+    return head + (f"\nChanges: {counts}." if counts else "")
+
+
+@click.command("update", cls=CrisisCommand)
+@click.option("--url", help="Where to download the dataset (its signature is URL + .minisig).")
+@click.option("--check", "check_only", is_flag=True, help="Only say whether a newer dataset exists.")
+@click.option("--rollback", is_flag=True, help="Go back to the previous dataset (or the bundled one).")
+@output_options
+def update_cmd(app: App, url: str | None, check_only: bool, rollback: bool) -> int:
+    """Download, verify and install newer crisis-line data.
+
+    Nothing is replaced unless the download is signed by a trusted key, parses, passes every
+    validation rule, keeps every country and is newer than what you have. Lookups never need
+    the network; a failed update leaves your data exactly as it was.
+
+    \b
+    Exit codes: 0 installed or already current; 4 network or server failure (or another update
+    running); 5 signature, parse or validation failure.
+    """
+    from .. import update
+
+    if rollback and check_only:
+        raise UsageProblem("--rollback and --check do not go together")
+    if rollback:
+        outcome = update.rollback(app.env)
+    else:
+        source = _source(app, url)
+        keys = update.trusted_keys(app.env, app.config.trusted_keys)
+        progress = app.screen.talk if app.screen.err.isatty() else (lambda _msg: None)
+        outcome = update.run_update(app.env, source, keys, check_only=check_only, progress=progress)
+    if app.format == "json":
+        data = {"status": outcome.status, "version": outcome.version, "previous_version": outcome.previous_version,
+                "source_url": outcome.source_url, "key_id": outcome.key_id, "changes": outcome.changes}
+        app._dataset = None  # report the dataset now active
+        app.screen.data(render.envelope("update", data, app.dataset_meta()))
+    else:
+        app.screen.data(render.safe_text(_describe(outcome), multiline=True))
+    return 0

@@ -1,0 +1,77 @@
+"""A tiny socket server on 127.0.0.1 for failures a well-behaved HTTP server cannot produce:
+resets, truncated bodies, stalls and slow drips."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+from collections.abc import Callable
+
+
+class RawServer:
+    """Accepts connections and hands each to `behave(conn, stop)`; `stop` is set on close."""
+
+    def __init__(self, behave: Callable[[socket.socket, threading.Event], None]) -> None:
+        self.behave = behave
+        self.stop = threading.Event()
+        self.connected = threading.Event()
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/hotlines.json"
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            conn.settimeout(5)
+            try:
+                conn.recv(65536)  # the request
+                self.connected.set()
+                self.behave(conn, self.stop)
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.sock.close()
+        self.thread.join(timeout=5)
+
+
+def close_at_once(conn: socket.socket, stop: threading.Event) -> None:
+    pass
+
+
+def reset(conn: socket.socket, stop: threading.Event) -> None:
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def truncated(conn: socket.socket, stop: threading.Event) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nContent-Type: application/json\r\n\r\n{\"sch")
+
+
+def stall(conn: socket.socket, stop: threading.Event) -> None:
+    stop.wait(30)  # answer nothing until the test ends
+
+
+def drip(conn: socket.socket, stop: threading.Event) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+    while not stop.is_set():
+        conn.sendall(b"1\r\n \r\n")
+        stop.wait(0.2)  # a byte every 0.2 s: each read succeeds, the whole never finishes
+
+
+def broken_chunks(conn: socket.socket, stop: threading.Event) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")

@@ -1,0 +1,50 @@
+"""Throwaway minisign keys for tests, made with the cryptography library.
+
+Why not the real `minisign` program everywhere: it is a Debian package that a fresh machine may
+not have; test_update.py also signs with it when it is installed, to prove the formats agree.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+
+class TestKey:
+    """An Ed25519 key that writes minisign public keys and signatures."""
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self) -> None:
+        self.secret = Ed25519PrivateKey.generate()
+        self.key_id = os.urandom(8)
+
+    def public_text(self) -> str:
+        raw = self.secret.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        shown = self.key_id[::-1].hex().upper()
+        return f"untrusted comment: minisign public key {shown}\n" + \
+            base64.b64encode(b"Ed" + self.key_id + raw).decode() + "\n"
+
+    def write_public(self, path: Path) -> Path:
+        path.write_text(self.public_text(), encoding="utf-8")
+        return path
+
+    def sign(self, data: bytes, trusted_comment: str = "timestamp:0\tfile:hotlines.json\thashed") -> bytes:
+        signature = self.secret.sign(hashlib.blake2b(data, digest_size=64).digest())
+        global_sig = self.secret.sign(signature + trusted_comment.encode())
+        return ("untrusted comment: signature from minisign secret key\n"
+                + base64.b64encode(b"ED" + self.key_id + signature).decode() + "\n"
+                + f"trusted comment: {trusted_comment}\n"
+                + base64.b64encode(global_sig).decode() + "\n").encode()
+
+
+def dataset_bytes(doc: dict[str, Any]) -> bytes:
+    """A dataset in the layout our tools write (so the fast loader applies)."""
+    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
