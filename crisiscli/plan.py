@@ -1,0 +1,564 @@
+"""The personal safety plan: a person's own words for hard moments, kept only on this machine.
+
+Why a module of its own, with no Click in it: the plan is the most private thing crisiscli holds.
+Everything that touches the file lives here, so there is one place to check that it is written
+private from the first byte (0600 via store.atomic_write), never half-written, never silently
+overwritten or deleted when it cannot be read (it is renamed aside instead), and never sent or
+logged anywhere. The CLI (crisiscli/commands/plan.py) only asks, calls these functions and prints.
+
+The structure follows the published six-part safety-plan model plus reasons for living
+(research/content-guidelines.md section 4); every title and prompt below is our own wording.
+Nothing here may suggest means or methods: the safer-surroundings prompt is generic by design.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import data_dir
+from .errors import EXIT_INVALID, CrisisError, NothingMatched, UsageProblem
+
+PLAN_VERSION = 1
+FILE_NAME = "plan.json"
+MAX_ITEM_CHARS = 2000
+MAX_ITEMS = 100
+# 7 parts x 100 items x 2,000 characters x 4 bytes, with room for JSON; anything bigger is not ours.
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_MARK_CHARS = 64
+PREFILL_LINES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One part of the plan: its JSON key, the heading people read, and the question we ask."""
+
+    key: str
+    title: str
+    prompt: str
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("warning_signs", "Signs that a hard time may be starting",
+            "How do you notice that things are starting to get too much? It might be a thought, "
+            "a feeling, a place, a time of day or something you find yourself doing."),
+    Section("coping_alone", "Things I can do by myself",
+            "What helps, even a little, when you are on your own? Small things count: a song, "
+            "a walk, a game, a warm drink, breathing slowly."),
+    Section("distractions", "People and places that take my mind off things",
+            "Who could you be around, or where could you go, for a change of scene? This part is "
+            "for company and distraction; you do not have to talk about how you feel."),
+    Section("people_to_ask", "People I can ask for help",
+            "Who could you tell that you are having a hard time? Write their name and how to "
+            "reach them."),
+    Section("professionals", "Professionals and crisis lines",
+            "Services you can contact when you need more support. The emergency number and "
+            "24/7 lines for your country are filled in; add your doctor, a therapist or a local "
+            "service if you have one."),
+    Section("safer_surroundings", "Making where I am safer",
+            "What could you do, or who could help you, to make where you are safer while things "
+            "are hard?"),
+    Section("reasons_for_living", "What matters most to me",
+            "What matters to you and is worth holding on to? People, animals, hopes, plans or "
+            "small everyday things."),
+)
+SECTION_KEYS: tuple[str, ...] = tuple(s.key for s in SECTIONS)
+# The one line `crisiscli now` adds when plan_exists() is true (kept here so its wording is
+# checked with the rest of the plan's text).
+NOW_HINT = "Your safety plan is ready: crisiscli plan show"
+META_KEYS = ("version", "created", "updated", "country")
+_BY_KEY = {s.key: s for s in SECTIONS}
+_LINE_BREAKS = re.compile(r"[\r\n\t\u0085\u2028\u2029]+")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+class PlanInvalid(UsageProblem):
+    """Plan text that breaks a rule (a file to import, an item to add); exit 2.
+
+    Messages name the part and the item number, never the item's words: they may end up in a
+    terminal log or a bug report, and the plan's words must not."""
+
+    code = "invalid_plan"
+
+
+class PlanCorrupt(CrisisError):
+    """The stored plan could not be read; it was renamed aside (kept_at), never deleted (exit 5)."""
+
+    exit_code = EXIT_INVALID
+    code = "corrupt_plan"
+
+    def __init__(self, message: str, kept_at: str | None) -> None:
+        super().__init__(message)
+        self.kept_at = kept_at
+
+
+class PlanTooNew(CrisisError):
+    """A plan written by a newer crisiscli: left exactly as it is (exit 5)."""
+
+    exit_code = EXIT_INVALID
+    code = "plan_too_new"
+
+
+class NoPlan(NothingMatched):
+    """There is no plan to show, edit or export (exit 3)."""
+
+    code = "no_plan"
+
+
+class PlanNotSaved(CrisisError):
+    """Writing the plan failed (full disk, no permission); the old file is untouched (exit 1)."""
+
+    code = "plan_not_saved"
+
+
+# --- the plan ---------------------------------------------------------------------------------
+
+@dataclass
+class Plan:
+    """A safety plan: each part a list of items in the person's own words, plus a little metadata.
+
+    `notices` (things to tell the person, such as a permission fix) and `missing` (parts absent
+    from an imported file, so the CLI knows whether to pre-fill) are never written to the file."""
+
+    sections: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in SECTION_KEYS})
+    country: str | None = None
+    created: str | None = None
+    updated: str | None = None
+    version: int = PLAN_VERSION
+    notices: list[str] = field(default_factory=list, compare=False)
+    missing: frozenset[str] = field(default=frozenset(), compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The file's shape, which is also `plan show --format json`'s data and what --from-file reads."""
+        doc: dict[str, Any] = {"version": self.version, "created": self.created,
+                               "updated": self.updated, "country": self.country}
+        for key in SECTION_KEYS:
+            doc[key] = list(self.sections.get(key, []))
+        return doc
+
+    def is_empty(self) -> bool:
+        return not any(self.sections.get(k) for k in SECTION_KEYS)
+
+
+def section(key: str) -> Section:
+    """The Section for a key (a KeyError means a programming mistake, not user input)."""
+    return _BY_KEY[key]
+
+
+def resolve_section(text: str) -> str:
+    """A part named by the user, as a key: its number (1-7), its key, or a unique start of it
+    ('reasons', 'people-to-ask'). Why lenient: a person should not need to spell a JSON key."""
+    wanted = text.strip().lower().replace("-", "_").replace(" ", "_")
+    if wanted.isdigit() and 1 <= int(wanted) <= len(SECTIONS):
+        return SECTIONS[int(wanted) - 1].key
+    if wanted in _BY_KEY:
+        return wanted
+    starts = [k for k in SECTION_KEYS if wanted and k.startswith(wanted)]
+    if len(starts) == 1:
+        return starts[0]
+    import difflib
+
+    close = difflib.get_close_matches(wanted, SECTION_KEYS, n=2, cutoff=0.6)
+    shown = text[:40]
+    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+    raise UsageProblem(f"there is no part called {shown!r} in the plan{hint}; use a number from 1 to "
+                       f"{len(SECTIONS)} or one of: {', '.join(SECTION_KEYS)}", suggestions=close)
+
+
+# --- checking items and documents -------------------------------------------------------------
+
+def clean_item(value: Any, where: str) -> str:
+    """One item as stored: line breaks and tabs become spaces, ends trimmed; no control
+    characters, no broken Unicode, at most MAX_ITEM_CHARS characters. Why one line per item:
+    the editor file and `--remove N` count items by line."""
+    if not isinstance(value, str):
+        raise PlanInvalid(f"{where} must be text")
+    text = _LINE_BREAKS.sub(" ", value).strip()
+    for ch in text:
+        code = ord(ch)
+        if code < 0x20 or 0x7F <= code < 0xA0:
+            raise PlanInvalid(f"{where} contains a control character (such as a terminal escape); "
+                              "remove it and try again")
+        if 0xD800 <= code < 0xE000:
+            raise PlanInvalid(f"{where} is not valid Unicode text")
+    if len(text) > MAX_ITEM_CHARS:
+        raise PlanInvalid(f"{where} is {len(text):,} characters long; an item can be at most "
+                          f"{MAX_ITEM_CHARS:,}. Shorten it or split it into two items")
+    return text
+
+
+def clean_items(values: Any, key: str) -> list[str]:
+    """A part's list of items, cleaned; empty items are dropped, more than MAX_ITEMS is an error."""
+    if not isinstance(values, list):
+        raise PlanInvalid(f"`{key}` must be a list of text items, like [\"first\", \"second\"]")
+    items = [t for i, v in enumerate(values, 1) if (t := clean_item(v, f"item {i} of `{key}`"))]
+    if len(items) > MAX_ITEMS:
+        raise PlanInvalid(f"`{key}` has {len(items)} items; a part can hold at most {MAX_ITEMS}")
+    return items
+
+
+def _mark(value: Any, key: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > MAX_MARK_CHARS or any(ord(c) < 0x20 for c in value):
+        raise PlanInvalid(f"`{key}` must be a short date text or null")
+    return value
+
+
+def plan_from_document(doc: Any, what: str = "the plan") -> Plan:
+    """Check a decoded JSON document and make a Plan. Accepts the plan object itself or the whole
+    `plan show --format json` envelope, so a saved `show` output can be imported as it is."""
+    if isinstance(doc, dict) and doc.get("command") == "plan show" and isinstance(doc.get("data"), dict):
+        doc = doc["data"]
+    if not isinstance(doc, dict):
+        raise PlanInvalid(f"{what} must be a JSON object with keys such as {', '.join(SECTION_KEYS[:3])}")
+    unknown = [str(k)[:40] for k in doc if k not in SECTION_KEYS and k not in META_KEYS]
+    if unknown:
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise PlanInvalid(f"{what} has unknown key(s) {', '.join(repr(k) for k in unknown[:5])}{more}; "
+                          f"the parts are: {', '.join(SECTION_KEYS)}")
+    version = doc.get("version", PLAN_VERSION)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise PlanInvalid(f"`version` in {what} must be a whole number such as {PLAN_VERSION}")
+    if version > PLAN_VERSION:
+        raise PlanTooNew(f"{what} was written by a newer crisiscli (plan version {version}); "
+                         "update crisiscli to use it. The file has not been changed")
+    country = doc.get("country")
+    if country is not None:
+        if not isinstance(country, str) or not _COUNTRY.match(country.upper()):
+            raise PlanInvalid(f"`country` in {what} must be a two-letter country code such as GB, or null")
+        country = country.upper()
+    sections = {key: clean_items(doc[key], key) if key in doc else [] for key in SECTION_KEYS}
+    return Plan(sections=sections, country=country, created=_mark(doc.get("created"), "created"),
+                updated=_mark(doc.get("updated"), "updated"), version=PLAN_VERSION,
+                missing=frozenset(k for k in SECTION_KEYS if k not in doc))
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"duplicate key {key[:40]!r}")
+        seen[key] = value
+    return seen
+
+
+def parse_plan_json(data: bytes, what: str = "the plan") -> Plan:
+    """Bytes of a plan file (or of a file to import) to a checked Plan; PlanInvalid if it is not one."""
+    if len(data) > MAX_FILE_BYTES:
+        raise PlanInvalid(f"{what} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, too big to be a plan")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PlanInvalid(f"{what} is not UTF-8 text") from None
+    try:
+        doc = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+    except (ValueError, RecursionError) as exc:
+        # json's message gives a line and column, never the text itself
+        raise PlanInvalid(f"{what} is not valid JSON ({str(exc)[:160]})") from None
+    return plan_from_document(doc, what)
+
+
+# --- editing (pure functions: a new list, or a PlanInvalid / UsageProblem) -------------------
+
+def add_items(items: Sequence[str], texts: Sequence[str], key: str) -> list[str]:
+    """`items` with `texts` appended (cleaned; blank ones are an error, not silently skipped)."""
+    new = list(items)
+    for i, text in enumerate(texts, 1):
+        cleaned = clean_item(text, "the new item" if len(texts) == 1 else f"new item {i}")
+        if not cleaned:
+            raise PlanInvalid("there is nothing to add: the text is empty")
+        if len(new) >= MAX_ITEMS:
+            raise PlanInvalid(f"`{key}` already holds {MAX_ITEMS} items, the most a part can hold; "
+                              "remove one first")
+        new.append(cleaned)
+    return new
+
+
+def _check_number(n: int, items: Sequence[str], key: str) -> None:
+    if not 1 <= n <= len(items):
+        if not items:
+            raise UsageProblem(f"`{key}` has no items yet, so there is no item {n}")
+        raise UsageProblem(f"there is no item {n} in `{key}`; its items are numbered 1 to {len(items)} "
+                           "(see `crisiscli plan show`)")
+
+
+def remove_items(items: Sequence[str], numbers: Sequence[int], key: str) -> list[str]:
+    """`items` without the items at these 1-based numbers (as `plan show` numbers them)."""
+    for n in numbers:
+        _check_number(n, items, key)
+    drop = {n - 1 for n in numbers}
+    return [item for i, item in enumerate(items) if i not in drop]
+
+
+def move_item(items: Sequence[str], source: int, target: int, key: str) -> list[str]:
+    """`items` with item `source` moved to position `target` (both 1-based)."""
+    _check_number(source, items, key)
+    _check_number(target, items, key)
+    new = list(items)
+    new.insert(target - 1, new.pop(source - 1))
+    return new
+
+
+def editor_text(items: Sequence[str]) -> str:
+    """What the editor shows: one item per line, nothing else (no comments to confuse)."""
+    return "".join(f"{item}\n" for item in items)
+
+
+def parse_editor_text(text: str, key: str) -> list[str]:
+    """The edited file back to items: one per line, blank lines ignored."""
+    return clean_items(text.splitlines(), key)
+
+
+# --- pre-filling professionals from the dataset -----------------------------------------------
+
+def prefill_professionals(dataset: Any, iso2: str | None) -> list[str]:
+    """The country's emergency number and up to PREFILL_LINES 24/7 lines you can call or text,
+    as plan items. Why from the dataset: numbers are never written from memory (DESIGN.md
+    principle 1), and the person can edit or remove them like any other item."""
+    if not iso2:
+        return []
+    country = dataset.country(iso2)
+    if country is None:
+        return []
+    from .query import find_lines
+    from .render import contact_label
+
+    items = []
+    emergency = country.general_emergency
+    if emergency is not None:
+        items.append(f"Emergency number: {emergency.number}")
+    chosen = [line for line in find_lines(country)
+              if line.hours.always_open and line.channels() & {"voice", "sms"}]
+    for line in chosen[:PREFILL_LINES]:
+        labels, seen = [], set()
+        for contact in line.contacts:
+            if contact.type in ("voice", "sms", "whatsapp", "chat") and contact.type not in seen:
+                seen.add(contact.type)
+                labels.append(contact_label(contact))
+        items.append(f"{line.name}: {'; '.join(labels)} (24/7)")
+    return [t for i, item in enumerate(items) if (t := clean_item(item, f"line {i + 1}"))]
+
+
+# --- the file ---------------------------------------------------------------------------------
+
+def plan_path(env: Mapping[str, str]) -> str:
+    """Where the plan lives: <user data dir>/plan.json (CRISISCLI_DATA_DIR overrides the dir)."""
+    return os.path.join(data_dir(env), FILE_NAME)
+
+
+def plan_exists(env: Mapping[str, str]) -> bool:
+    """True when a plan file is there. For `crisiscli now`: cheap (no parsing), never raises, and
+    never creates the data directory."""
+    try:
+        return os.path.isfile(plan_path(env))
+    except Exception:
+        return False
+
+
+def kept_aside(env: Mapping[str, str]) -> list[str]:
+    """Paths of unreadable plans that were renamed aside (plan.json.corrupt-N), oldest first."""
+    path = plan_path(env)
+    directory, prefix = os.path.dirname(path), FILE_NAME + ".corrupt-"
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    found = [n for n in names if n.startswith(prefix) and n[len(prefix):].isdigit()]
+    return [os.path.join(directory, n) for n in sorted(found, key=lambda n: int(n[len(prefix):]))]
+
+
+def keep_aside(path: str) -> str:
+    """Rename an unreadable plan to <path>.corrupt-N (first free N) and return the new path.
+    Why link-then-unlink: a rename would silently replace an earlier kept copy if two runs raced;
+    a hard link fails instead. The kept copy is made private like the plan itself."""
+    from .store import fsync_dir
+
+    for n in range(1, 10_000):
+        target = f"{path}.corrupt-{n}"
+        try:
+            os.link(path, target)
+        except FileExistsError:
+            continue
+        except OSError:  # no hard links here (some file systems): check, then rename
+            if os.path.lexists(target):
+                continue
+            os.rename(path, target)
+        else:
+            os.unlink(path)
+        try:
+            os.chmod(target, 0o600)
+        except OSError:
+            pass
+        fsync_dir(os.path.dirname(target))
+        return target
+    raise OSError("too many kept copies already")
+
+
+def load_plan(env: Mapping[str, str]) -> Plan | None:
+    """The stored plan, or None when there is none.
+
+    A file that cannot be understood is renamed aside and PlanCorrupt is raised saying where it
+    went: it is never deleted, and never left where the next save would overwrite it. A file
+    readable by others is made private (0600) at once, with a notice."""
+    path = plan_path(env)
+    try:
+        with open(path, "rb") as fh:
+            mode = os.fstat(fh.fileno()).st_mode
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CrisisError(f"cannot read your safety plan at {path}: {exc.strerror or exc}",
+                          code="plan_unreadable") from None
+    notices = []
+    if mode & 0o077:
+        try:
+            os.chmod(path, 0o600)
+            notices.append(f"Your plan file could be read by other users; it is now private (0600): {path}")
+        except OSError as exc:
+            notices.append(f"Your plan file can be read by other users and crisiscli could not fix "
+                           f"that ({exc.strerror or exc}); run: chmod 600 {path}")
+    try:
+        plan = parse_plan_json(data, "your safety plan file")
+    except PlanInvalid as exc:
+        reason = exc.message.replace("your safety plan file ", "it ")
+        try:
+            kept = keep_aside(path)
+        except OSError as move_exc:
+            raise PlanCorrupt(f"your safety plan file at {path} could not be read ({reason}), and it "
+                              f"could not be moved aside ({move_exc.strerror or move_exc}). It has been "
+                              "left exactly as it is; nothing was deleted.", None) from None
+        raise PlanCorrupt(f"your safety plan file could not be read ({reason}). It was kept, unchanged, "
+                          f"at {kept}; nothing was deleted. You can copy your words from it into a new "
+                          "plan (`crisiscli plan new`), or fix it and move it back to "
+                          f"{path}.", kept) from None
+    plan.notices = notices
+    return plan
+
+
+def save_plan(env: Mapping[str, str], plan: Plan,
+              before_replace: Callable[[str], None] | None = None) -> str:
+    """Write the plan atomically and private (0600 from creation, whatever the umask); return the
+    path. Every part is checked again first, so nothing invalid is ever stored. On failure the
+    previous file is untouched and PlanNotSaved says why. `before_replace` is a test hook."""
+    from .store import atomic_write, user_data_dir
+
+    checked = plan_from_document(plan.to_dict(), "the plan")
+    body = json.dumps(checked.to_dict(), ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+    path = plan_path(env)
+    try:
+        user_data_dir(env)
+        atomic_write(path, body, mode=0o600, before_replace=before_replace)
+    except OSError as exc:
+        raise PlanNotSaved(f"could not save your safety plan to {path} ({exc.strerror or exc}); "
+                           "the plan that was there before is unchanged") from None
+    return path
+
+
+def delete_plan(env: Mapping[str, str]) -> bool:
+    """Remove the plan file; False when there was none. Kept-aside copies are not touched."""
+    from .store import fsync_dir
+
+    path = plan_path(env)
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise CrisisError(f"could not delete {path}: {exc.strerror or exc}", code="plan_not_deleted") from None
+    fsync_dir(os.path.dirname(path))
+    return True
+
+
+def timestamp(env: Mapping[str, str]) -> str:
+    """Now, in UTC, as stored in `created` and `updated`; CRISISCLI_NOW pins it for tests."""
+    from datetime import datetime, timezone
+
+    pinned = env.get("CRISISCLI_NOW")
+    if pinned:
+        try:
+            moment = datetime.fromisoformat(pinned)
+        except ValueError:
+            raise UsageProblem(f"CRISISCLI_NOW={pinned[:40]!r} is not an ISO date") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+    else:
+        moment = datetime.now(timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- turning a plan into text -----------------------------------------------------------------
+
+def last_changed(plan: Plan) -> str:
+    """The date the plan was last changed (YYYY-MM-DD), or "" when unknown; safe to print."""
+    from .render import safe_text
+
+    stamp = plan.updated or plan.created
+    return safe_text(stamp[:10]) if stamp else ""
+
+
+def render_text(plan: Plan, width: int, hints: bool = True) -> str:
+    """The plan for a terminal or a printer: numbered parts, numbered items (the numbers
+    `plan edit --remove/--move` use), wrapped to `width`. Every item goes through safe_text."""
+    import textwrap
+
+    from .render import safe_text
+
+    changed = last_changed(plan)
+    blocks = ["My safety plan" + (f" (last changed {changed})" if changed else "")]
+    for number, part in enumerate(SECTIONS, 1):
+        lines = [f"{number}. {part.title}"]
+        items = plan.sections.get(part.key, [])
+        for i, item in enumerate(items, 1):
+            lead = f"   {i}) "
+            lines.append(textwrap.fill(safe_text(item), width=max(20, width), initial_indent=lead,
+                                       subsequent_indent=" " * len(lead), break_long_words=False,
+                                       break_on_hyphens=False))
+        if not items:
+            lines.append(f"   Nothing here yet. Add something: crisiscli plan edit {number}" if hints
+                         else "   (nothing written yet)")
+        blocks.append("\n".join(lines))
+    if hints:
+        blocks.append(textwrap.fill("Change a part with `crisiscli plan edit NUMBER`, for example "
+                                    "`crisiscli plan edit 4 --add \"Name, phone number\"`.",
+                                    width=max(20, width)))
+    return "\n\n".join(blocks)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+_MD_LEADING = re.compile(r"^([+\-=]|\d+[.)])")
+
+
+def markdown_escape(text: str) -> str:
+    """User text that stays plain text in Markdown: no headings, links, HTML or list markers."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_LEADING.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], escaped)
+
+
+def render_markdown(plan: Plan) -> str:
+    """The plan as Markdown, to print or share by choice; every item through safe_text, escaped."""
+    from .render import safe_text
+
+    changed = last_changed(plan)
+    blocks = ["# My safety plan"]
+    if changed:
+        blocks.append(f"_Last changed {changed}_")
+    for number, part in enumerate(SECTIONS, 1):
+        blocks.append(f"## {number}. {part.title}")
+        items = plan.sections.get(part.key, [])
+        if items:
+            blocks.append("\n".join(f"{i}. {markdown_escape(safe_text(item))}" for i, item in enumerate(items, 1)))
+        else:
+            blocks.append("_Nothing written here yet._")
+    return "\n\n".join(blocks)

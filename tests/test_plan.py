@@ -1,0 +1,802 @@
+"""`crisiscli plan`: the private safety plan, through the installed script and real files.
+
+Why no mocks: what matters here is what really lands on disk (its mode, its bytes, what is kept
+aside) and what a person really sees on a terminal, so these tests use real files in tmp_path, a
+real pseudo-terminal for the questions, and a real program as $EDITOR.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import select
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from banned import violations
+from conftest import BIN, TODAY
+from crisiscli import plan as core
+from crisiscli.errors import UsageProblem
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "golden"
+SAMPLE = {
+    "version": 1,
+    "created": "2026-11-20T09:00:00Z",
+    "updated": "2026-11-24T21:15:00Z",
+    "country": "GB",
+    "warning_signs": ["Not sleeping, lying awake after 2am", "Cancelling plans with friends"],
+    "coping_alone": ["Put on my comfort playlist", "Walk round the block, even a short way",
+                     "Breathe in for 4, out for 6, ten times"],
+    "distractions": ["The café on the corner", "Gaming online with Jo"],
+    "people_to_ask": ["Sam (sister): 07700 900123", "Ana from work"],
+    "professionals": ["Emergency number: 999", "Samaritans: Call 116 123 (24/7)",
+                      "GP surgery: 020 7946 0000 (weekdays)"],
+    "safer_surroundings": ["Ask Sam to come over and stay for a while"],
+    "reasons_for_living": ["My cat, Miso", "Seeing the sea again in summer"],
+}
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def data_dir(env: dict[str, str]) -> Path:
+    return Path(env["CRISISCLI_DATA_DIR"])
+
+
+def plan_file(env: dict[str, str]) -> Path:
+    return data_dir(env) / "plan.json"
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def leftovers(directory: Path) -> list[str]:
+    """Temporary files (atomic writes, editor files) still in the data dir: there must be none."""
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith((".tmp-", ".edit-")))
+
+
+def write_plan(env: dict[str, str], doc: object, mode: int = 0o600) -> Path:
+    """Put a plan file in place the way a user (or an older tool) might have left it."""
+    path = plan_file(env)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(doc if isinstance(doc, bytes) else json.dumps(doc, ensure_ascii=False).encode("utf-8"))
+    os.chmod(path, mode)
+    return path
+
+
+def import_plan(run, doc: object, *args: str, **kwargs):
+    """`plan new --from-file -` with the document on stdin (not a terminal)."""
+    text = doc if isinstance(doc, str) else json.dumps(doc, ensure_ascii=False)
+    return run("plan", "new", "--from-file", "-", *args, input=text, **kwargs)
+
+
+def show_json(run) -> dict:
+    result = run("plan", "show", "--format", "json", input="")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def run_tty(args: list[str], answers: str, env: dict[str, str], timeout: float = 30) -> tuple[int, str]:
+    """Run the script with a pseudo-terminal as stdin, stdout and stderr; `answers` is typed up
+    front (the terminal queues it line by line). Returns the exit status and everything shown."""
+    master, slave = os.openpty()
+    proc = subprocess.Popen([str(BIN), *args], stdin=slave, stdout=slave, stderr=slave, env=env,
+                            start_new_session=True)
+    os.close(slave)
+    os.write(master, answers.encode("utf-8"))
+    out = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the other side is closed
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            elif proc.poll() is not None:
+                break
+        else:
+            proc.kill()
+            pytest.fail("timed out waiting for the script; it showed:\n" + out.decode("utf-8", "replace"))
+        return proc.wait(timeout=10), out.decode("utf-8", "replace").replace("\r\n", "\n")
+    finally:
+        os.close(master)
+
+
+def assert_clean_failure(result, code: int) -> None:
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("crisiscli: ")
+    assert "Need help now" in result.stderr or "emergency number" in result.stderr
+
+
+# --- import, show and the JSON round trip -----------------------------------------------------
+
+def test_import_then_show_json_round_trips(run, isolated):
+    result = import_plan(run, SAMPLE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    doc = show_json(run)
+    assert set(doc) == {"schema_version", "command", "dataset", "data", "warnings"}
+    assert doc["schema_version"] == 1 and doc["command"] == "plan show" and doc["dataset"] is None
+    data = doc["data"]
+    for key in core.SECTION_KEYS:
+        assert data[key] == SAMPLE[key]
+    assert data["country"] == "GB" and data["created"] == SAMPLE["created"]
+    assert data["updated"] == f"{TODAY}T00:00:00Z"
+    assert list(data)[:4] == ["version", "created", "updated", "country"]
+
+    # the whole envelope, as saved from `show`, imports as it is
+    again = import_plan(run, doc, "--replace")
+    assert again.returncode == 0, again.stderr
+    assert show_json(run)["data"] == data
+    # and so does its data object alone
+    assert import_plan(run, data, "--replace").returncode == 0
+    assert show_json(run)["data"] == data
+
+
+def test_import_from_a_named_file(run, tmp_path):
+    source = tmp_path / "mine.json"
+    source.write_text(json.dumps({"reasons_for_living": ["Nana"]}), encoding="utf-8")
+    result = run("plan", "new", "--from-file", str(source), "--country", "FR", input="")
+    assert result.returncode == 0, result.stderr
+    data = show_json(run)["data"]
+    assert data["reasons_for_living"] == ["Nana"]
+    assert data["country"] == "FR" and data["professionals"][0] == "Emergency number: 112"
+
+
+def test_professionals_prefilled_from_the_dataset(run):
+    result = import_plan(run, {"warning_signs": ["Tired"]}, "--country", "uk")
+    assert result.returncode == 0, result.stderr
+    pros = show_json(run)["data"]["professionals"]
+    assert pros[0] == "Emergency number: 999"
+    assert any("Samaritans" in p and "116 123" in p and p.endswith("(24/7)") for p in pros)
+    assert len(pros) <= 1 + core.PREFILL_LINES
+
+
+def test_prefill_uses_detected_country_and_says_so(run):
+    result = import_plan(run, {}, env={"CRISISCLI_COUNTRY": "US"})
+    assert result.returncode == 0, result.stderr
+    assert "United States" in result.stderr and "CRISISCLI_COUNTRY" in result.stderr
+    pros = show_json(run)["data"]["professionals"]
+    assert pros[0] == "Emergency number: 911" and any("988" in p for p in pros)
+
+
+def test_no_country_known_means_no_numbers_and_a_clear_note(run):
+    result = import_plan(run, {"coping_alone": ["Tea"]})  # TZ=UTC, C locale: nothing known
+    assert result.returncode == 0, result.stderr
+    assert "could not tell which country" in result.stderr
+    data = show_json(run)["data"]
+    assert data["professionals"] == [] and data["country"] is None
+
+
+def test_given_professionals_are_kept_as_written(run):
+    assert import_plan(run, {"professionals": ["Dr Okafor, 020 7946 0001"]}, "--country", "GB").returncode == 0
+    assert show_json(run)["data"]["professionals"] == ["Dr Okafor, 020 7946 0001"]
+
+
+def test_existing_plan_is_not_replaced_without_replace(run, isolated):
+    path = write_plan(isolated, SAMPLE)
+    before = path.read_bytes()
+    result = import_plan(run, {"warning_signs": ["new"]})
+    assert_clean_failure(result, 2)
+    assert "--replace" in result.stderr
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("{not json", "not valid JSON"),
+    ('["a list"]', "must be a JSON object"),
+    ('{"warning_sign": ["typo"]}', "unknown key(s) 'warning_sign'"),
+    ('{"warning_signs": "one string"}', "must be a list of text items"),
+    ('{"warning_signs": [1, 2]}', "item 1 of `warning_signs` must be text"),
+    ('{"warning_signs": ["a"], "warning_signs": ["b"]}', "duplicate key"),
+    ('{"country": "Narnia"}', "two-letter country code"),
+    ('{"version": true}', "whole number"),
+    ('{"coping_alone": [NaN]}', "not valid JSON"),
+])
+def test_bad_import_is_a_usage_error(run, isolated, text, needle):
+    result = import_plan(run, text)
+    assert_clean_failure(result, 2)
+    assert needle in result.stderr
+    assert not plan_file(isolated).exists()
+
+
+def test_missing_import_file(run, tmp_path):
+    result = run("plan", "new", "--from-file", str(tmp_path / "nope.json"), input="")
+    assert_clean_failure(result, 2)
+    assert "cannot read" in result.stderr and "No such file" in result.stderr
+
+
+def test_show_text_numbers_items_and_ends_with_the_footer(run, isolated):
+    write_plan(isolated, SAMPLE)
+    result = run("plan", "show", env={"CRISISCLI_COUNTRY": "GB"})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("My safety plan (last changed 2026-11-24)")
+    assert "1. Signs that a hard time may be starting\n   1) Not sleeping" in out
+    assert "   2) Ana from work" in out
+    last = out.strip().split("\n\n")[-1]
+    assert last.startswith("Need help now (United Kingdom)?") and "999" in last
+    assert result.stderr == ""
+
+
+def test_show_falls_back_to_the_plans_country_for_the_footer(run, isolated):
+    write_plan(isolated, SAMPLE)  # the test env has no detectable country
+    out = run("plan", "show").stdout
+    assert out.strip().split("\n\n")[-1].startswith("Need help now (United Kingdom)?")
+
+
+def test_no_plan_yet(run):
+    result = run("plan", "show")
+    assert_clean_failure(result, 3)
+    assert "`crisiscli plan new`" in result.stderr
+    result = run("plan", "show", "--json")
+    assert result.returncode == 3
+    assert json.loads(result.stdout)["error"]["code"] == "no_plan"
+    assert_clean_failure(run("plan", "export"), 3)
+
+
+# --- permissions and atomic writes ------------------------------------------------------------
+
+@pytest.mark.parametrize("umask", [0o000, 0o022, 0o077, 0o277])
+def test_plan_file_is_private_whatever_the_umask(run, isolated, umask):
+    result = import_plan(run, SAMPLE, umask=umask)
+    assert result.returncode == 0, result.stderr
+    path = plan_file(isolated)
+    mode = mode_of(path)
+    assert mode & 0o077 == 0, oct(mode)          # nobody else, ever
+    assert mode & 0o400                           # and the owner can read it
+    if umask & 0o600 == 0:
+        assert mode == 0o600
+    assert mode_of(path.parent) & 0o077 == 0      # the data dir is created private too
+    assert leftovers(path.parent) == []  # no temp file left
+
+
+def test_file_is_private_from_its_first_byte(isolated):
+    """The temporary file that becomes plan.json is already 0600 before the rename."""
+    seen = []
+    old = os.umask(0)
+    try:
+        core.save_plan(isolated, core.plan_from_document(SAMPLE),
+                       before_replace=lambda tmp: seen.append(mode_of(Path(tmp))))
+    finally:
+        os.umask(old)
+    assert seen == [0o600]
+    assert mode_of(plan_file(isolated)) == 0o600
+
+
+def test_loose_existing_file_is_fixed_on_next_save(run, isolated):
+    path = write_plan(isolated, SAMPLE, mode=0o644)
+    assert mode_of(path) == 0o644
+    result = run("plan", "edit", "2", "--add", "Stretch", input="")
+    assert result.returncode == 0, result.stderr
+    assert mode_of(path) == 0o600
+    assert show_json(run)["data"]["coping_alone"][-1] == "Stretch"
+
+
+def test_loose_existing_file_is_fixed_when_read(run, isolated):
+    path = write_plan(isolated, SAMPLE, mode=0o664)
+    result = run("plan", "show")
+    assert result.returncode == 0
+    assert mode_of(path) == 0o600
+    assert "now private (0600)" in result.stderr
+
+
+def test_a_failing_write_leaves_the_old_plan_whole(isolated):
+    core.save_plan(isolated, core.plan_from_document(SAMPLE))
+    path = plan_file(isolated)
+    before = path.read_bytes()
+    changed = core.plan_from_document({**SAMPLE, "reasons_for_living": ["something new"]})
+
+    def disk_full(_tmp: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(core.PlanNotSaved) as caught:
+        core.save_plan(isolated, changed, before_replace=disk_full)
+    assert "No space left on device" in caught.value.message
+    assert "unchanged" in caught.value.message
+    assert caught.value.exit_code == 1
+    assert path.read_bytes() == before
+    assert leftovers(path.parent) == []
+    assert core.load_plan(isolated) == core.plan_from_document(SAMPLE)
+
+
+def test_save_refuses_invalid_content(isolated):
+    bad = core.Plan()
+    bad.sections["warning_signs"] = ["x" * (core.MAX_ITEM_CHARS + 1)]
+    with pytest.raises(core.PlanInvalid):
+        core.save_plan(isolated, bad)
+    assert not plan_file(isolated).exists()
+
+
+# --- not a terminal ---------------------------------------------------------------------------
+
+def test_new_off_a_terminal_needs_from_file(run, isolated):
+    result = run("plan", "new", input="")
+    assert_clean_failure(result, 2)
+    assert "--from-file" in result.stderr and "not a terminal" in result.stderr
+    assert result.stdout == ""
+    assert not plan_file(isolated).exists()
+
+
+def test_delete_off_a_terminal_needs_yes(run, isolated):
+    path = write_plan(isolated, SAMPLE)
+    result = run("plan", "delete", input="")
+    assert_clean_failure(result, 2)
+    assert "--yes" in result.stderr
+    assert path.exists()
+    result = run("plan", "delete", "--yes", input="")
+    assert result.returncode == 0, result.stderr
+    assert not path.exists()
+    again = run("plan", "delete", "--yes", input="")
+    assert again.returncode == 0 and "nothing to delete" in again.stderr
+
+
+def test_edit_off_a_terminal_needs_an_option(run, isolated):
+    path = write_plan(isolated, SAMPLE)
+    before = path.read_bytes()
+    result = run("plan", "edit", "4", input="", env={"EDITOR": "false"})
+    assert_clean_failure(result, 2)
+    assert "--add" in result.stderr
+    assert path.read_bytes() == before
+
+
+# --- editing ----------------------------------------------------------------------------------
+
+def test_add_remove_move(run, isolated):
+    write_plan(isolated, SAMPLE)
+    assert run("plan", "edit", "people_to_ask", "--add", "Jo", "--add", "Dad", input="").returncode == 0
+    assert show_json(run)["data"]["people_to_ask"] == ["Sam (sister): 07700 900123", "Ana from work", "Jo", "Dad"]
+    assert run("plan", "edit", "people", "--move", "4", "1", input="").returncode == 0
+    assert show_json(run)["data"]["people_to_ask"] == ["Dad", "Sam (sister): 07700 900123", "Ana from work", "Jo"]
+    assert run("plan", "edit", "4", "--remove", "2", "--remove", "4", input="").returncode == 0
+    assert show_json(run)["data"]["people_to_ask"] == ["Dad", "Ana from work"]
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["edit", "9", "--add", "x"], "no part called '9'"),
+    (["edit", "warnings", "--add", "x"], "did you mean warning_signs"),
+    (["edit", "4", "--remove", "7"], "no item 7"),
+    (["edit", "4", "--move", "1", "5"], "no item 5"),
+    (["edit", "4", "--add", "x", "--remove", "1"], "one of --add, --remove or --move"),
+    (["edit", "4", "--add", "   "], "nothing to add"),
+    (["edit", "4", "--remove", "one"], "is not a valid integer"),
+])
+def test_edit_mistakes_are_usage_errors(run, isolated, args, needle):
+    path = write_plan(isolated, SAMPLE)
+    before = path.read_bytes()
+    result = run("plan", *args, input="")
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert needle in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_edit_without_a_plan_starts_one(run, isolated):
+    result = run("plan", "edit", "7", "--add", "My garden", input="", env={"CRISISCLI_COUNTRY": "GB"})
+    assert result.returncode == 0, result.stderr
+    assert "Started a new safety plan" in result.stderr
+    data = show_json(run)["data"]
+    assert data["reasons_for_living"] == ["My garden"]
+    assert data["professionals"][0] == "Emergency number: 999"
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+                        st.sampled_from([*core.SECTION_KEYS, *core.META_KEYS, "x"]), inner, max_size=5),
+                    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.binary(max_size=200), JSON.map(lambda d: json.dumps(d).encode())))
+def test_any_input_is_a_plan_or_a_clear_error(data):
+    """Whatever bytes a plan file or an import holds, the outcome is a checked Plan or one of the
+    plan's own errors (which the CLI turns into a message and exit code), never a crash."""
+    try:
+        plan = core.parse_plan_json(data, "the file")
+    except (core.PlanInvalid, core.PlanTooNew) as exc:
+        assert exc.message and "Traceback" not in exc.message
+        return
+    assert set(plan.sections) == set(core.SECTION_KEYS)
+    for items in plan.sections.values():
+        assert len(items) <= core.MAX_ITEMS
+        assert all(isinstance(i, str) and i and len(i) <= core.MAX_ITEM_CHARS and "\n" not in i for i in items)
+    assert core.parse_plan_json(json.dumps(plan.to_dict()).encode(), "again") == plan
+
+
+def test_section_names():
+    assert core.resolve_section("1") == "warning_signs"
+    assert core.resolve_section("7") == "reasons_for_living"
+    assert core.resolve_section("Reasons") == "reasons_for_living"
+    assert core.resolve_section("people-to-ask") == "people_to_ask"
+    assert core.resolve_section("SAFER surroundings") == "safer_surroundings"
+    for bad in ("0", "8", "", "p", "x" * 500):
+        with pytest.raises(UsageProblem):
+            core.resolve_section(bad)
+
+
+# --- Unicode, long items, limits --------------------------------------------------------------
+
+def test_unicode_and_very_long_items_round_trip(run, isolated):
+    long_item = ("Call Sam and say: " + "it is one of those nights. " * 80)[:core.MAX_ITEM_CHARS]
+    unbroken = "x" * core.MAX_ITEM_CHARS
+    doc = {
+        "warning_signs": ["眠れない夜が続く", "Je m'isole, je ne réponds plus", "لا أنام جيدا",
+                          "e\u0301te\u0301 (combining accents)", "🌧️ grey days"],
+        "people_to_ask": [long_item, unbroken],
+        "reasons_for_living": ["Zoë & Ömer", "😺 Miso"],
+    }
+    result = import_plan(run, doc)
+    assert result.returncode == 0, result.stderr
+    data = show_json(run)["data"]
+    for key, items in doc.items():
+        assert data[key] == items
+    assert len(data["people_to_ask"][0]) == core.MAX_ITEM_CHARS
+    raw = plan_file(isolated).read_text(encoding="utf-8")
+    assert "眠れない夜が続く" in raw  # stored as readable UTF-8, not escapes
+    text = run("plan", "show").stdout
+    assert "眠れない夜が続く" in text and "😺 Miso" in text and unbroken in text
+    assert "it is one of those nights." in text
+    markdown = run("plan", "export").stdout
+    assert "Zoë & Ömer" in markdown
+
+
+def test_line_breaks_inside_an_item_become_spaces(run):
+    assert import_plan(run, {"coping_alone": ["Make tea,\nthen\tsit down  ", "", "   "]}).returncode == 0
+    assert show_json(run)["data"]["coping_alone"] == ["Make tea, then sit down"]
+
+
+def test_too_long_item_is_refused_without_echoing_it(run, isolated):
+    secret = "private words " * 200
+    result = import_plan(run, {"reasons_for_living": ["ok", secret[:core.MAX_ITEM_CHARS + 1]]})
+    assert_clean_failure(result, 2)
+    assert "item 2 of `reasons_for_living`" in result.stderr and "2,000" in result.stderr
+    assert "private words" not in result.stderr
+    assert not plan_file(isolated).exists()
+    write_plan(isolated, SAMPLE)
+    result = run("plan", "edit", "7", "--add", "y" * (core.MAX_ITEM_CHARS + 1), input="")
+    assert_clean_failure(result, 2)
+    assert "yyyy" not in result.stderr
+
+
+def test_too_many_items_is_refused(run, isolated):
+    result = import_plan(run, {"coping_alone": [f"idea {i}" for i in range(core.MAX_ITEMS + 1)]})
+    assert_clean_failure(result, 2)
+    assert f"at most {core.MAX_ITEMS}" in result.stderr
+    assert import_plan(run, {"coping_alone": [f"idea {i}" for i in range(core.MAX_ITEMS)]}).returncode == 0
+    result = run("plan", "edit", "2", "--add", "one more", input="")
+    assert_clean_failure(result, 2)
+    assert "already holds" in result.stderr
+
+
+def test_control_characters_are_refused(run, isolated):
+    result = import_plan(run, {"warning_signs": ["\x1b]0;pwned\x07\x1b[2J"]})
+    assert_clean_failure(result, 2)
+    assert "control character" in result.stderr
+    assert "\x1b" not in result.stderr and "\x1b" not in result.stdout
+    result = import_plan(run, '{"warning_signs": ["\\ud800"]}')
+    assert_clean_failure(result, 2)
+    assert "not valid Unicode" in result.stderr
+
+
+def test_bidi_controls_in_a_plan_file_are_not_printed_raw(run, isolated):
+    write_plan(isolated, {"warning_signs": ["call \u202e321 654\u202c now"]})
+    out = run("plan", "show").stdout + run("plan", "export").stdout
+    assert "\u202e" not in out and "\ufffd" in out
+
+
+# --- a corrupt file is kept aside, never deleted or overwritten -------------------------------
+
+@pytest.mark.parametrize("content", [
+    b'{"warning_signs": ["half a fi',
+    b"\xff\xfe not utf-8",
+    b"",
+    json.dumps({"warning_signs": "not a list"}).encode(),
+    json.dumps({"surprise": []}).encode(),
+])
+def test_corrupt_file_is_kept_aside_with_a_clear_message(run, isolated, content):
+    path = write_plan(isolated, content, mode=0o644)
+    result = run("plan", "show")
+    assert_clean_failure(result, 5)
+    kept = path.parent / "plan.json.corrupt-1"
+    assert str(kept) in result.stderr
+    assert "nothing was deleted" in result.stderr
+    assert kept.read_bytes() == content
+    assert mode_of(kept) == 0o600
+    assert not path.exists()
+    # the next look says there is no plan, and where the unreadable one went
+    again = run("plan", "show")
+    assert again.returncode == 3 and str(kept) in again.stderr
+
+
+def test_second_corrupt_file_does_not_overwrite_the_first(run, isolated):
+    path = write_plan(isolated, b"first broken")
+    assert run("plan", "show").returncode == 5
+    write_plan(isolated, b"second broken")
+    assert run("plan", "show").returncode == 5
+    assert (path.parent / "plan.json.corrupt-1").read_bytes() == b"first broken"
+    assert (path.parent / "plan.json.corrupt-2").read_bytes() == b"second broken"
+    assert core.kept_aside(isolated) == [str(path.parent / "plan.json.corrupt-1"),
+                                         str(path.parent / "plan.json.corrupt-2")]
+
+
+def test_new_after_a_corrupt_file_keeps_it_and_carries_on(run, isolated):
+    path = write_plan(isolated, b"{{{")
+    result = import_plan(run, {"coping_alone": ["Tea"]})
+    assert result.returncode == 0, result.stderr
+    assert "plan.json.corrupt-1" in result.stderr
+    assert (path.parent / "plan.json.corrupt-1").read_bytes() == b"{{{"
+    assert show_json(run)["data"]["coping_alone"] == ["Tea"]
+
+
+def test_edit_does_not_overwrite_a_corrupt_file(run, isolated):
+    path = write_plan(isolated, b"oops")
+    result = run("plan", "edit", "1", "--add", "x", input="")
+    assert_clean_failure(result, 5)
+    assert not path.exists() and (path.parent / "plan.json.corrupt-1").read_bytes() == b"oops"
+
+
+def test_plan_from_a_newer_crisiscli_is_left_alone(run, isolated):
+    path = write_plan(isolated, {"version": 99, "warning_signs": ["x"]})
+    before = path.read_bytes()
+    result = run("plan", "show")
+    assert_clean_failure(result, 5)
+    assert "newer crisiscli" in result.stderr
+    assert path.read_bytes() == before
+    assert core.kept_aside(isolated) == []
+    assert_clean_failure(import_plan(run, SAMPLE, "--replace"), 5)
+    assert path.read_bytes() == before
+
+
+# --- export -----------------------------------------------------------------------------------
+
+def test_markdown_export(run, isolated):
+    write_plan(isolated, {**SAMPLE,
+                          "coping_alone": ["# not a heading", "[link](http://x) <b>bold</b>", "1. not a list"],
+                          "distractions": []})
+    result = run("plan", "export", "--format", "markdown", env={"CRISISCLI_COUNTRY": "GB"})
+    assert result.returncode == 0, result.stderr
+    md = result.stdout
+    assert md.startswith("# My safety plan\n\n_Last changed 2026-11-24_\n\n"
+                         "## 1. Signs that a hard time may be starting\n")
+    assert "1. Not sleeping, lying awake after 2am\n2. Cancelling plans with friends" in md
+    assert "1. \\# not a heading" in md
+    assert "\\[link\\](http://x) \\<b\\>bold\\</b\\>" in md
+    assert "3. 1\\. not a list" in md
+    assert "## 3. People and places that take my mind off things\n\n_Nothing written here yet._" in md
+    blocks = md.strip().split("\n\n")
+    assert blocks[-2] == "---" and blocks[-1].startswith("Need help now (United Kingdom)?")
+    assert "not protected like your plan file" in result.stderr
+    assert run("plan", "show", "--format", "markdown", env={"CRISISCLI_COUNTRY": "GB"}).stdout == md
+
+
+def test_text_export_has_no_edit_hints(run, isolated):
+    write_plan(isolated, {**SAMPLE, "distractions": []})
+    out = run("plan", "export", "--format", "text").stdout
+    assert "(nothing written yet)" in out and "plan edit" not in out
+    assert out.strip().split("\n\n")[-1].startswith("Need help now")
+
+
+def test_export_quiet_says_nothing_on_stderr(run, isolated):
+    write_plan(isolated, SAMPLE)
+    result = run("plan", "export", "-q")
+    assert result.returncode == 0 and result.stderr == ""
+
+
+# --- golden screens ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, args", [("plan_show_GB.txt", ["plan", "show"]),
+                                        ("plan_export_GB.md", ["plan", "export"])])
+def test_golden(run, isolated, name, args):
+    write_plan(isolated, SAMPLE)
+    result = run(*args, env={"CRISISCLI_COUNTRY": "GB"})
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(result.stdout, encoding="utf-8")
+    assert result.stdout == path.read_text(encoding="utf-8")
+
+
+# --- path, privacy, plan_exists ---------------------------------------------------------------
+
+def test_path(run, isolated):
+    result = run("plan", "path")
+    assert result.stdout == f"{plan_file(isolated)}\n"
+    assert "no plan there yet" in result.stderr
+    assert not data_dir(isolated).exists()  # asking where does not create anything
+    write_plan(isolated, SAMPLE)
+    doc = json.loads(run("plan", "path", "--json").stdout)
+    assert doc["data"] == {"path": str(plan_file(isolated)), "exists": True}
+
+
+def test_plan_exists(isolated, tmp_path):
+    assert core.plan_exists(isolated) is False
+    assert not data_dir(isolated).exists()
+    write_plan(isolated, SAMPLE)
+    assert core.plan_exists(isolated) is True
+    assert core.plan_exists({"CRISISCLI_DATA_DIR": str(tmp_path / "elsewhere")}) is False
+
+
+def test_the_plan_never_appears_in_other_commands(run, isolated):
+    marker = "zebra-marmalade-7731"
+    write_plan(isolated, {**SAMPLE, "reasons_for_living": [marker]})
+    for args in (["lines", "GB", "--json"], ["countries", "--json"], ["lines", "GB"], ["--help"]):
+        result = run(*args)
+        assert marker not in result.stdout and marker not in result.stderr
+
+
+def test_library_has_no_click():
+    tree = ast.parse((ROOT / "crisiscli" / "plan.py").read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "click" not in imported
+
+
+# --- on a terminal ----------------------------------------------------------------------------
+
+def test_guided_new_on_a_terminal(isolated):
+    env = {**isolated, "CRISISCLI_COUNTRY": "GB"}
+    answers = "Not sleeping\n\nMusic\nA walk\n\n\n\nMy GP, 020 7946 0000\n\n\nMy cat\n\n"
+    code, shown = run_tty(["plan", "new"], answers, env)
+    assert code == 0, shown
+    assert "your own words" in shown and "1/7" in shown and "7/7" in shown
+    assert "Samaritans" in shown  # the pre-filled lines are shown in part 5
+    assert shown.rstrip().split("\n\n")[-1].startswith("Need help now (United Kingdom)?")
+    data = json.loads(plan_file(isolated).read_text(encoding="utf-8"))
+    assert data["warning_signs"] == ["Not sleeping"]
+    assert data["coping_alone"] == ["Music", "A walk"]
+    assert data["distractions"] == [] and data["people_to_ask"] == []
+    assert data["professionals"][0] == "Emergency number: 999"
+    assert data["professionals"][-1] == "My GP, 020 7946 0000"
+    assert data["safer_surroundings"] == [] and data["reasons_for_living"] == ["My cat"]
+    assert mode_of(plan_file(isolated)) == 0o600
+    assert violations(shown.replace("My GP, 020 7946 0000", "")) == []
+
+
+def test_quiet_never_hides_the_questions(isolated):
+    code, shown = run_tty(["plan", "new", "-q", "--country", "GB"], "\n" * 7, isolated)
+    assert code == 0, shown
+    assert "1/7" in shown and core.SECTIONS[0].prompt[:40] in shown
+    assert core.SECTIONS[6].prompt[:40] in shown
+
+
+def test_stopping_early_keeps_what_was_written(isolated):
+    code, shown = run_tty(["plan", "new", "--country", "GB"], "Not sleeping\n\x04", isolated)
+    assert code == 130, shown
+    assert "saved" in shown and "Need help now" in shown
+    data = json.loads(plan_file(isolated).read_text(encoding="utf-8"))
+    assert data["warning_signs"] == ["Not sleeping"]
+
+
+def test_stopping_early_when_replacing_keeps_the_old_plan(isolated):
+    path = write_plan(isolated, SAMPLE)
+    before = path.read_bytes()
+    code, shown = run_tty(["plan", "new"], "y\nsomething\n\x04", isolated)
+    assert code == 130, shown
+    assert "earlier plan is unchanged" in shown
+    assert path.read_bytes() == before
+
+
+def test_new_on_a_terminal_asks_before_replacing(isolated):
+    path = write_plan(isolated, SAMPLE)
+    before = path.read_bytes()
+    code, shown = run_tty(["plan", "new"], "n\n", isolated)
+    assert code == 0 and "Replace it" in shown and "unchanged" in shown
+    assert path.read_bytes() == before
+
+
+def test_delete_on_a_terminal_asks(isolated):
+    path = write_plan(isolated, SAMPLE)
+    code, shown = run_tty(["plan", "delete"], "n\n", isolated)
+    assert code == 0 and "cannot be undone" in shown and path.exists()
+    code, shown = run_tty(["plan", "delete"], "y\n", isolated)
+    assert code == 0 and not path.exists()
+    assert "Need help now" in shown
+
+
+def test_edit_with_editor_uses_a_private_temp_file(isolated, tmp_path):
+    write_plan(isolated, SAMPLE)
+    record = tmp_path / "editor-saw.json"
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import json, os, stat, sys\n"
+        "path = sys.argv[1]\n"
+        "seen = {'mode': stat.S_IMODE(os.stat(path).st_mode), 'dir': os.path.dirname(os.path.abspath(path)),\n"
+        "        'text': open(path, encoding='utf-8').read()}\n"
+        "open(os.environ['EDITOR_RECORD'], 'w').write(json.dumps(seen))\n"
+        "open(path, 'w', encoding='utf-8').write('Ana from work\\n\\n  Sam, 07700 900123  \\nJo ☂\\n')\n",
+        encoding="utf-8")
+    env = {**isolated, "EDITOR": f"{sys.executable} {editor}", "EDITOR_RECORD": str(record)}
+    code, shown = run_tty(["plan", "edit", "4"], "", env)
+    assert code == 0, shown
+    seen = json.loads(record.read_text(encoding="utf-8"))
+    assert seen["mode"] == 0o600
+    assert seen["dir"] == str(data_dir(isolated))
+    assert seen["text"] == "Sam (sister): 07700 900123\nAna from work\n"
+    data = json.loads(plan_file(isolated).read_text(encoding="utf-8"))
+    assert data["people_to_ask"] == ["Ana from work", "Sam, 07700 900123", "Jo ☂"]
+    assert leftovers(data_dir(isolated)) == []  # temp file gone
+
+
+def test_failing_editor_changes_nothing(isolated):
+    path = write_plan(isolated, SAMPLE)
+    before = path.read_bytes()
+    code, shown = run_tty(["plan", "edit", "4"], "", {**isolated, "EDITOR": "false"})
+    assert code == 1 and "exited with status 1" in shown and "Traceback" not in shown
+    code, shown = run_tty(["plan", "edit", "4"], "", {**isolated, "EDITOR": "/no/such/editor"})
+    assert code == 2 and "could not start your editor" in shown
+    assert path.read_bytes() == before
+    assert leftovers(data_dir(isolated)) == []
+
+
+def test_edit_on_a_terminal_without_editor_asks_for_items(isolated):
+    write_plan(isolated, SAMPLE)
+    env = {k: v for k, v in isolated.items() if k not in ("EDITOR", "VISUAL")}
+    code, shown = run_tty(["plan", "edit", "7"], "The allotment\n\n", env)
+    assert code == 0, shown
+    data = json.loads(plan_file(isolated).read_text(encoding="utf-8"))
+    assert data["reasons_for_living"] == SAMPLE["reasons_for_living"] + ["The allotment"]
+
+
+# --- safe messaging ---------------------------------------------------------------------------
+
+def _string_constants(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+@pytest.mark.parametrize("module", ["crisiscli/plan.py", "crisiscli/commands/plan.py"])
+def test_every_string_in_the_code_is_clean(module):
+    """Every literal the plan code can print (prompts, titles, messages, help) passes the
+    banned-pattern and method/means checks."""
+    strings = _string_constants(ROOT / module)
+    assert len(strings) > 30
+    bad = [(text, v) for text in strings if (v := violations(text))]
+    assert bad == []
+
+
+def test_prompts_and_titles_are_clean_and_ours():
+    for part in core.SECTIONS:
+        assert violations(part.title) == [] and violations(part.prompt) == []
+        assert part.prompt.endswith(("?", ".")) and len(part.prompt) < 260
+    assert tuple(p.key for p in core.SECTIONS) == ("warning_signs", "coping_alone", "distractions",
+                                                   "people_to_ask", "professionals",
+                                                   "safer_surroundings", "reasons_for_living")
+
+
+@pytest.mark.parametrize("args", [
+    ["plan"], ["plan", "--help"], ["plan", "new", "--help"], ["plan", "show", "--help"],
+    ["plan", "edit", "--help"], ["plan", "export", "--help"], ["plan", "delete", "--help"],
+    ["plan", "path", "--help"], ["plan", "show"], ["plan", "new"], ["plan", "delete"],
+    ["plan", "edit", "1"], ["plan", "edit", "nope", "--add", "x"], ["plan", "path"],
+])
+def test_screens_and_errors_are_clean(run, args):
+    result = run(*args, input="")
+    assert "Traceback" not in result.stderr
+    assert violations(result.stdout) == [] and violations(result.stderr) == []
+
+
+def test_screens_with_a_plan_are_clean(run, isolated):
+    write_plan(isolated, SAMPLE)
+    for args in (["plan", "show"], ["plan", "export"], ["plan", "export", "-f", "text"],
+                 ["plan", "edit", "1", "--remove", "9"], ["plan", "delete", "--yes"]):
+        result = run(*args, input="", env={"CRISISCLI_COUNTRY": "GB"})
+        assert violations(result.stdout) == [] and violations(result.stderr) == []
+    write_plan(isolated, b"broken")
+    result = run("plan", "show")
+    assert violations(result.stderr) == []
