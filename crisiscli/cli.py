@@ -30,6 +30,10 @@ COMMANDS = {
     "countries": "crisiscli.commands.lines:countries_cmd",
     "data": "crisiscli.commands.data:data_group",
     "update": "crisiscli.commands.update:update_cmd",
+    "now": "crisiscli.commands.now:now_cmd",
+    "about": "crisiscli.commands.guide:about_cmd",
+    "coping": "crisiscli.commands.guide:coping_cmd",
+    "plan": "crisiscli.commands.plan:plan_group",
 }
 EXIT_CODES_HELP = ("Exit codes: 0 ok; 1 unexpected error; 2 usage error or unknown country; "
                    "3 nothing matched; 4 network failure; 5 verification or validation failure.")
@@ -48,7 +52,7 @@ class App:
         self.format = (chosen or "table").lower()
         color_choice = color or self.config.color
         self.screen = render.Screen(
-            out=sys.stdout, err=sys.stderr,
+            out=sys.stdout, err=sys.stderr, pager=click.echo_via_pager,
             color=render.decide_color(color_choice, env, sys.stdout.isatty()),
             quiet=quiet or self.config.quiet,
         )
@@ -116,6 +120,15 @@ class App:
 _CURRENT: list[App] = []
 
 
+def remember(app: App) -> None:
+    """Make `app` the one errors and help screens of this run use (its format, its country)."""
+    _CURRENT.append(app)
+
+
+def current_app() -> App | None:
+    return _CURRENT[-1] if _CURRENT else None
+
+
 def help_footer(app: App | None, country: Any = None) -> str:
     """The footer for the user's country; it must work even when config or data are broken."""
     from .query import help_line
@@ -152,7 +165,7 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(fmt: str | None, as_json: bool, quiet: bool, color: str | None, **kwargs: Any) -> Any:
         app = App("json" if as_json else fmt, quiet, color, os.environ)
-        _CURRENT.append(app)
+        remember(app)
         return func(app, **kwargs)
 
     return wrapper
@@ -163,7 +176,7 @@ class CrisisCommand(click.Command):
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_epilog(ctx, formatter)
-        formatter.write("\n" + help_footer(_CURRENT[-1] if _CURRENT else None) + "\n")
+        formatter.write("\n" + help_footer(current_app()) + "\n")
 
 
 class CrisisGroup(click.Group):
@@ -195,7 +208,7 @@ class CrisisSubGroup(click.Group):
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_epilog(ctx, formatter)
-        formatter.write("\n" + help_footer(None) + "\n")
+        formatter.write("\n" + help_footer(current_app()) + "\n")
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -222,9 +235,12 @@ def cli(ctx: click.Context) -> None:
 
     \b
     Examples:
+      crisiscli now              help right now: emergency number, 24/7 lines, one step
       crisiscli lines            lines for your country (detected and announced)
       crisiscli lines uk         lines for a country, by code or name
       crisiscli lines FR --json  the same facts for scripts
+      crisiscli about            what self-harm is, and how to help
+      crisiscli coping --random  one thing to do instead, right now
       crisiscli countries        which countries have data
     """
     if ctx.invoked_subcommand is None:
@@ -245,7 +261,7 @@ def _wants_json(argv: list[str]) -> bool:
 
 def _fail(message: str, code: int, error_code: str, suggestions: tuple[str, ...], argv: list[str],
           command: str) -> int:
-    app = _CURRENT[-1] if _CURRENT else None
+    app = current_app()
     json_mode = app.format == "json" if app else _wants_json(argv)
     if json_mode:
         envelope = render.envelope(command, None, None, None,

@@ -51,9 +51,10 @@ class Screen:
     """Where output goes: stdout for data, stderr for talk; knows width, colour and quiet."""
 
     def __init__(self, out: TextIO, err: TextIO, color: bool = False, width: int | None = None,
-                 quiet: bool = False) -> None:
+                 quiet: bool = False, pager: Any = None) -> None:
         self.out, self.err, self.color, self.quiet = out, err, color, quiet
         self._width = width
+        self.pager = pager
 
     @property
     def width(self) -> int:
@@ -66,6 +67,17 @@ class Screen:
         """Write to stdout; `text` must already be safe (built from safe_text)."""
         self.out.write(text if text.endswith("\n") else text + "\n")
         self.out.flush()
+
+    def page(self, text: str) -> None:
+        """Long text through the pager, but only for a person at a terminal and only when it
+        does not fit; pipes and scripts get it plain."""
+        import shutil
+
+        tall = text.count("\n") + 1 > shutil.get_terminal_size((80, 24)).lines - 1
+        if self.pager is not None and tall and self.out.isatty():
+            self.pager(text)
+        else:
+            self.data(text)
 
     def talk(self, text: str) -> None:
         """A notice on stderr; -q silences it."""

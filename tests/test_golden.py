@@ -17,6 +17,9 @@ CASES = {
     "lines_FR_plain.txt": (["lines", "FR", "--format", "plain"], {}),
     "lines_unknown_country.txt": (["lines"], {}),
     "countries.txt": (["countries"], {}),
+    "now_GB.txt": (["now", "GB"], {}),
+    "now_US.txt": (["now", "US"], {}),
+    "about_what-is-self-harm.txt": (["about", "what-is-self-harm"], {}),
 }
 
 

@@ -1,0 +1,74 @@
+"""`crisiscli about [TOPIC]` and `crisiscli coping [ID]`: what self-harm is, and what helps."""
+
+from __future__ import annotations
+
+import click
+
+from .. import render
+from ..cli import App, CrisisCommand, output_options
+from ..errors import UsageProblem
+
+
+@click.command("about", cls=CrisisCommand)
+@click.argument("topic", required=False)
+@output_options
+def about_cmd(app: App, topic: str | None) -> int:
+    """What self-harm is, why it happens, how to help: short, sourced topics.
+
+    Without TOPIC, lists the topics. TOPIC is an id (`what-is-self-harm`), its start (`myths`)
+    or words from its title.
+    """
+    from .. import guide, render_guide
+
+    if topic is None:
+        items = guide.topics()
+        if app.format == "json":
+            app.screen.data(render.envelope("about", [{"id": t.id, "title": t.title, "summary": t.summary}
+                                                      for t in items], None))
+        else:
+            app.screen.page(render_guide.topic_list(items, app.screen.width) + "\n\n" + app.footer())
+        return 0
+    chosen = guide.find_topic(topic)
+    if app.format == "json":
+        app.screen.data(render.envelope("about", chosen.to_dict(), None))
+    else:
+        app.screen.page(render_guide.topic_page(chosen, app.screen.width, app.screen.color) + "\n\n" + app.footer())
+    return 0
+
+
+@click.command("coping", cls=CrisisCommand)
+@click.argument("strategy", required=False)
+@click.option("--category", help="Only this kind: plan, connect, delay, distract, ground, regulate, soothe, "
+                                 "release, move, express.")
+@click.option("--moment", help="now (works within minutes) or later (builds over time).")
+@click.option("--random", "at_random", is_flag=True, help="Show one strategy, chosen at random.")
+@output_options
+def coping_cmd(app: App, strategy: str | None, category: str | None, moment: str | None, at_random: bool) -> int:
+    """Things to do instead, right now or over time: steps, evidence and sources.
+
+    Without ID, lists the strategies; `--random` picks one for you.
+    """
+    from .. import guide, render_guide
+
+    if strategy and (category or moment or at_random):
+        raise UsageProblem("give a strategy ID, or filters (--category, --moment, --random), not both")
+    candidates = guide.choose_strategies(category, moment)
+    if not candidates:
+        from ..errors import NothingMatched
+
+        raise NothingMatched("no strategy fits those filters; `crisiscli coping` lists them all")
+    if strategy or at_random:
+        chosen = guide.find_strategy(strategy) if strategy else guide.pick_random(candidates)
+        if app.format == "json":
+            app.screen.data(render.envelope("coping", chosen.to_dict(), None))
+        else:
+            app.screen.page(render_guide.strategy_page(chosen, app.screen.width, app.screen.color)
+                            + "\n\n" + app.footer())
+        return 0
+    if app.format == "json":
+        app.screen.data(render.envelope("coping", [{"id": s.id, "name": s.name, "category": s.category,
+                                                    "moment": s.moment, "evidence": s.evidence,
+                                                    "summary": s.summary} for s in candidates], None))
+    else:
+        app.screen.page(render_guide.strategy_list(candidates, app.screen.width) + "\n\n" + app.footer())
+    return 0
