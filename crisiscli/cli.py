@@ -19,7 +19,7 @@ from .config import Config, load_config
 from .errors import EXIT_UNEXPECTED, EXIT_USAGE, CrisisError, UsageProblem
 
 if TYPE_CHECKING:
-    from datetime import date
+    from datetime import date, datetime
 
 FORMATS = ("table", "plain", "json", "csv")
 ALIASES = {"hotlines": "lines"}
@@ -34,6 +34,8 @@ COMMANDS = {
     "about": "crisiscli.commands.guide:about_cmd",
     "coping": "crisiscli.commands.guide:coping_cmd",
     "plan": "crisiscli.commands.plan:plan_group",
+    "where": "crisiscli.commands.where:where_cmd",
+    "search": "crisiscli.commands.search:search_cmd",
 }
 EXIT_CODES_HELP = ("Exit codes: 0 ok; 1 unexpected error; 2 usage error or unknown country; "
                    "3 nothing matched; 4 network failure; 5 verification or validation failure.")
@@ -94,6 +96,20 @@ class App:
                 raise UsageProblem(f"CRISISCLI_NOW={pinned!r} is not an ISO date") from None
         return date.today()
 
+    def now(self) -> datetime:
+        """The clock as an aware instant, for opening hours; CRISISCLI_NOW pins it (a date alone
+        means its midnight, and a time without an offset means UTC)."""
+        from datetime import datetime, timezone
+
+        pinned = self.env.get("CRISISCLI_NOW")
+        if not pinned:
+            return datetime.now(timezone.utc)
+        try:
+            moment = datetime.fromisoformat(pinned)
+        except ValueError:
+            raise UsageProblem(f"CRISISCLI_NOW={pinned!r} is not an ISO date") from None
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
     def dataset_meta(self) -> dict[str, Any]:
         info = self.dataset.info
         return {"version": info.dataset_version, "generated_at": info.generated_at,
@@ -151,6 +167,44 @@ def help_footer(app: App | None, country: Any = None) -> str:
         return render.footer(country, help_line(country) if country else None, fallback_url, width)
     except Exception:  # the footer must never be the thing that fails
         return render.footer(None, None, fallback_url, width)
+
+
+class CountryText(click.ParamType):
+    """A country as typed; resolved by the core (so errors get suggestions), completed here."""
+
+    name = "country"
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        from .countries import all_countries, fold
+
+        typed = fold(incomplete)
+        items = []
+        for c in all_countries():
+            if c.iso2.lower().startswith(typed):
+                items.append(CompletionItem(c.iso2, help=c.name))
+            elif typed and fold(c.name).startswith(typed):
+                items.append(CompletionItem(c.name, help=c.iso2))
+        return items
+
+
+COUNTRY = CountryText()
+
+
+def complete_ids(kind: str) -> Callable[[click.Context, click.Parameter, str], list[Any]]:
+    """Completion for topic ("about") or strategy ("coping") ids."""
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        from . import guide
+
+        items = guide.topics() if kind == "about" else guide.strategies()
+        return [CompletionItem(i.id, help=getattr(i, "title", None) or getattr(i, "name", ""))
+                for i in items if i.id.startswith(incomplete)]
+
+    return complete
 
 
 def output_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -103,7 +103,7 @@ def terminal_width() -> int:
     return max(40, min(200, shutil.get_terminal_size((80, 24)).columns))
 
 
-def _wrap(text: str, width: int) -> str:
+def wrap(text: str, width: int) -> str:
     import textwrap
 
     return "\n".join(textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False)) or text
@@ -205,7 +205,7 @@ def footer(country: Country | None, help_line: Line | None, fallback_url: str | 
     if country is None:
         text = "Need help now? Call your local emergency number. To find a crisis line, run `crisiscli lines COUNTRY`"
         text += f" or visit {safe_text(fallback_url)}." if fallback_url else "."
-        return _wrap(text, width)
+        return wrap(text, width)
     emergency = country.general_emergency
     where = f"Need help now ({safe_text(country.name)})?"
     first = f"Call {safe_text(emergency.number)} in an emergency" if emergency else "Call your local emergency number"
@@ -214,7 +214,7 @@ def footer(country: Country | None, help_line: Line | None, fallback_url: str | 
         text = f"{where} {first}, or {name}: {reach_phrase(help_line)} (24/7)."
     else:
         text = f"{where} {first}. More ways to get support: `crisiscli lines {country.iso2}`."
-    return _wrap(text, width)
+    return wrap(text, width)
 
 
 # --- formats ----------------------------------------------------------------------------------
@@ -311,7 +311,8 @@ def table(rows: list[list[str]], headers: list[str], width: int) -> str:
         widths[widest] = max(8, widths[widest] - excess, widths[widest] // 2)
 
 
-def _line_cell(line: Line) -> str:
+def line_cell(line: Line) -> str:
+    """A line's name, local name, region, audiences and languages, one per row of the cell."""
     parts = [safe_text(line.name)]
     if line.name_local and line.name_local != line.name:
         parts.append(safe_text(line.name_local))
@@ -329,31 +330,38 @@ def _cost_cell(line: Line) -> str:
     return ", ".join(safe_text(c).replace("_", " ") for c in costs)
 
 
+def _hours_cell(line: Line, statuses: Mapping[str, str] | None) -> str:
+    text = safe_text(line.hours.text)
+    state = statuses.get(line.id) if statuses else None
+    return f"{text}\n{safe_text(state)}" if state and not line.hours.always_open else text
+
+
 def lines_table(sections: Sequence[tuple[Country, Sequence[Line]]], screen: Screen,
-                empty_note: str | None = None) -> str:
-    """For people: per country, the emergency number first, then a table of lines and their sources."""
+                empty_note: str | None = None, statuses: Mapping[str, str] | None = None) -> str:
+    """For people: per country, the emergency number first, then a table of lines and their sources.
+    `statuses` (line id -> "open now, closes at 23:00") adds the status under each line's hours."""
     blocks = []
     for country, lines in sections:
         title = _style(f"{safe_text(country.name)} ({country.iso2})", screen.color, "1")
         emergency = _style(emergency_summary(country), screen.color, "1;31")
-        block = [title, _wrap(f"Emergency: {emergency}", screen.width)]
+        block = [title, wrap(f"Emergency: {emergency}", screen.width)]
         if lines:
-            rows = [[_line_cell(line), "\n".join(contact_label(c) for c in line.contacts),
-                     safe_text(line.hours.text), _cost_cell(line)] for line in lines]
+            rows = [[line_cell(line), "\n".join(contact_label(c) for c in line.contacts),
+                     _hours_cell(line, statuses), _cost_cell(line)] for line in lines]
             block.append("")
             block.append(table(rows, ["Line", "How to reach", "Hours", "Cost"], screen.width))
             if any(not line.hours.always_open for line in lines):
-                block.append(_wrap("Lines may be busy or closed: keep trying, or use the next option.",
+                block.append(wrap("Lines may be busy or closed: keep trying, or use the next option.",
                                    screen.width))
             block.append("Sources:")
             for line in lines:
-                block.append(_wrap(f"  {safe_text(line.name)}: {line_source(line)}", screen.width))
+                block.append(wrap(f"  {safe_text(line.name)}: {line_source(line)}", screen.width))
         elif empty_note:
-            block.append(_wrap(safe_text(empty_note), screen.width))
+            block.append(wrap(safe_text(empty_note), screen.width))
         elif country.no_national_line_note:
-            block.append(_wrap(safe_text(country.no_national_line_note), screen.width))
+            block.append(wrap(safe_text(country.no_national_line_note), screen.width))
         else:
-            block.append(_wrap("No national crisis line is recorded for this country yet; "
+            block.append(wrap("No national crisis line is recorded for this country yet; "
                                "the emergency number above works at any hour.", screen.width))
         blocks.append("\n".join(block))
     return "\n\n".join(blocks)

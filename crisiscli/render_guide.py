@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from .guide import Strategy, Topic
 from .model import Country, Line
-from .render import _style, _wrap, contact_label, safe_text
+from .render import _style, contact_label, safe_text, wrap
 
 
 def _para(text: str, width: int, indent: str = "") -> str:

@@ -194,3 +194,22 @@ def test_bare_command_shows_help(run):
     result = run()
     assert result.returncode == 0
     assert "crisiscli lines" in result.stdout
+
+
+def test_open_at_keeps_open_lines_and_the_emergency_number(run):
+    # 03:00 in each line's own zone: only lines open then remain, the emergency number always.
+    result = run("lines", "FR", "--open-at", "2026-11-29T03:00", "--format", "plain")
+    assert result.returncode == 0, result.stderr
+    kinds = [row.split("\t")[0] for row in result.stdout.splitlines()]
+    assert kinds[0] == "emergency" and "fr-fil-sante-jeunes" not in result.stdout
+    evening = run("lines", "FR", "--open-at", "2026-11-29T20:00", env={"COLUMNS": "200"})
+    text = " ".join(evening.stdout.split())
+    assert "Fil Santé Jeunes" in text and "open then, closes at 23:00" in text
+
+
+def test_open_now_json_has_status_and_bad_times_exit_2(run):
+    doc = json.loads(run("lines", "PT", "--open-now", "--json", env={"CRISISCLI_NOW": "2026-11-29T00:15"}).stdout)
+    statuses = {line["id"]: line["open_status"]["open"] for line in doc["data"][0]["lines"]}
+    assert statuses and all(statuses.values())
+    assert run("lines", "FR", "--open-at", "tomorrow").returncode == 2
+    assert run("lines", "FR", "--open-now", "--open-at", "2026-11-29T03:00").returncode == 2

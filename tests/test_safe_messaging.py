@@ -10,9 +10,8 @@ import pytest
 from banned import violations
 from crisiscli.dataset import BUNDLED_PATH
 
-# Previous numbers are kept in the data so the tool can say "that number changed"; they are never
-# printed as a way to get help, so their digits and notes are exempt from the retired-number rules.
-EXEMPT_KEYS = {"previous_numbers"}
+# Retired numbers are kept (previous_numbers[].digits) so the tool can say "that number changed";
+# they are never printed as a way to get help, so those digits are exempt. Their notes are not.
 
 
 def _printable_strings(value, path="$"):
@@ -23,7 +22,7 @@ def _printable_strings(value, path="$"):
             yield from _printable_strings(v, f"{path}[{i}]")
     elif isinstance(value, dict):
         for k, v in value.items():
-            if k in EXEMPT_KEYS or k in ("url", "title", "publisher", "sources"):
+            if k in ("url", "title", "publisher", "sources") or (k == "digits" and "previous_numbers" in path):
                 continue
             yield from _printable_strings(v, f"{path}.{k}")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import click
 
 from .. import render
-from ..cli import App, CrisisCommand, output_options
+from ..cli import App, CrisisCommand, complete_ids, output_options
 from ..errors import UsageProblem
 
 
 @click.command("about", cls=CrisisCommand)
-@click.argument("topic", required=False)
+@click.argument("topic", required=False, shell_complete=complete_ids("about"))
 @output_options
 def about_cmd(app: App, topic: str | None) -> int:
     """What self-harm is, why it happens, how to help: short, sourced topics.
@@ -37,7 +37,7 @@ def about_cmd(app: App, topic: str | None) -> int:
 
 
 @click.command("coping", cls=CrisisCommand)
-@click.argument("strategy", required=False)
+@click.argument("strategy", required=False, shell_complete=complete_ids("coping"))
 @click.option("--category", help="Only this kind: plan, connect, delay, distract, ground, regulate, soothe, "
                                  "release, move, express.")
 @click.option("--moment", help="now (works within minutes) or later (builds over time).")

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import click
 
 from .. import countries, render
-from ..cli import App, CrisisCommand, output_options
-from ..errors import EXIT_NO_MATCH
+from ..cli import COUNTRY, App, CrisisCommand, output_options
+from ..errors import EXIT_NO_MATCH, UsageProblem
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from ..hours import OpenStatus
+    from ..query import LinesResult, Section
 
 
 @click.command("lines", cls=CrisisCommand)
-@click.argument("country", nargs=-1)
+@click.argument("country", nargs=-1, type=COUNTRY)
 @click.option("--all", "all_countries", is_flag=True, help="Every country in the dataset.")
 @click.option("--topic", help="Only lines for this topic (e.g. suicide, self_harm, emotional_support).")
 @click.option("--audience", help="Only lines for this audience (e.g. youth, lgbtq, veterans).")
 @click.option("--channel", help="Only lines reachable this way: voice, sms, chat, whatsapp, email, web.")
 @click.option("--language", help="Only lines that speak this language code (e.g. en, fr, pt-BR).")
+@click.option("--open-now", is_flag=True, help="Only lines open now (the emergency number always shows).")
+@click.option("--open-at", metavar="DATETIME",
+              help="Only lines open then: ISO 8601, e.g. 2026-11-29T03:00 (each line's local time) "
+                   "or 2026-11-29T03:00+01:00.")
 @output_options
 def lines_cmd(app: App, country: tuple[str, ...], all_countries: bool, topic: str | None,
-              audience: str | None, channel: str | None, language: str | None) -> int:
+              audience: str | None, channel: str | None, language: str | None, open_now: bool,
+              open_at: str | None) -> int:
     """Crisis lines and emergency numbers (alias: hotlines).
 
     COUNTRY is an ISO code (GB, GBR) or a name in English or the country's own language
@@ -34,6 +47,7 @@ def lines_cmd(app: App, country: tuple[str, ...], all_countries: bool, topic: st
     from ..query import lookup_lines, make_filters
 
     filters = make_filters(topic, audience, channel, language)
+    moment = _moment(app, open_now, open_at)
     if all_countries:
         codes, source = app.dataset.codes(), "argument"
     elif country:
@@ -46,11 +60,15 @@ def lines_cmd(app: App, country: tuple[str, ...], all_countries: bool, topic: st
         app.screen.talk(f"Showing lines for {countries.country_name(detected.iso2)} ({detected.reason()}); "
                         "use `crisiscli lines COUNTRY` to change.")
     result = lookup_lines(app.dataset, codes, filters)
+    statuses: dict[str, OpenStatus] = {}
+    if moment is not None:
+        result, statuses = _open_only(app, result, moment)
     sections = [(s.country, s.lines) for s in result.sections if s.country is not None]
     missing = [s for s in result.sections if s.country is None]
     if app.format == "json":
         error = {"code": "no_match", "message": result.problem, "suggestions": []} if result.problem else None
-        app.screen.data(render.envelope("lines", [s.to_dict() for s in result.sections], app.dataset_meta(),
+        app.screen.data(render.envelope("lines", [_section_json(s, statuses) for s in result.sections],
+                                        app.dataset_meta(),
                                         source, warnings=[result.problem] if result.problem else [], error=error))
     elif app.format == "csv":
         app.screen.data(render.lines_csv(sections))
@@ -61,8 +79,12 @@ def lines_cmd(app: App, country: tuple[str, ...], all_countries: bool, topic: st
         blocks = []
         if sections:
             empty = "No line matches those filters here; the emergency number above still works." \
-                if not filters.is_empty() else None
-            blocks.append(render.lines_table(sections, app.screen, empty_note=empty))
+                if not filters.is_empty() or moment is not None else None
+            # "open now" reads wrong for --open-at, which asks about another moment.
+            when = "open now" if open_at is None else "open then"
+            blocks.append(render.lines_table(sections, app.screen, empty_note=empty,
+                                             statuses={k: v.text.replace("open now", when, 1)
+                                                       for k, v in statuses.items()}))
         for s in missing:
             blocks.append(render.safe_text(f"{s.name} ({s.iso2})\nNo numbers are recorded for {s.name} yet."))
         blocks.append(app.footer(result.sections[0].country if len(result.sections) == 1 else None))
@@ -73,6 +95,61 @@ def lines_cmd(app: App, country: tuple[str, ...], all_countries: bool, topic: st
         app.screen.error(f"crisiscli: {result.problem}")
         return EXIT_NO_MATCH
     return 0
+
+
+def _moment(app: App, open_now: bool, open_at: str | None) -> datetime | None:
+    """When --open-now/--open-at ask about: aware for one instant, naive for each line's own
+    local time; None when neither was given."""
+    if open_now and open_at is not None:
+        raise UsageProblem("use --open-now or --open-at, not both")
+    if open_at is not None:
+        from ..hours import parse_at
+
+        return parse_at(open_at)
+    return app.now() if open_now else None
+
+
+def _open_only(app: App, result: LinesResult, moment: datetime) -> tuple[LinesResult, dict[str, OpenStatus]]:
+    """Keep the lines open at `moment` (emergency numbers are part of the country, so they stay).
+    Lines whose hours are not known are left out, and stderr says how many."""
+    from dataclasses import replace
+
+    from ..hours import status_at
+    from ..query import LinesResult
+
+    statuses: dict[str, OpenStatus] = {}
+    sections, unknown = [], 0
+    for section in result.sections:
+        kept = []
+        for line in section.lines:
+            state = status_at(line.hours, moment)
+            statuses[line.id] = state
+            if state.open:
+                kept.append(line)
+            elif state.open is None:
+                unknown += 1
+        sections.append(replace(section, lines=tuple(kept)))
+    if unknown:
+        app.screen.talk(f"{unknown} line(s) with unknown opening hours are not shown; "
+                        "run without --open-now/--open-at to see them.")
+    problem = result.problem
+    known = [s for s in sections if s.country is not None]
+    if problem is None and known and not any(s.lines for s in known):
+        where = ", ".join(s.name for s in known)
+        problem = f"no line in {where} is known to be open then; the emergency number still works"
+    return LinesResult(tuple(sections), problem), statuses
+
+
+def _section_json(section: Section, statuses: dict[str, OpenStatus]) -> dict[str, Any]:
+    """The section's JSON, each line with `open_status` {open, text, changes_at} when asked."""
+    data = section.to_dict()
+    if statuses:
+        for line in data["lines"]:  # type: ignore[union-attr]
+            state = statuses.get(line["id"])
+            if state is not None:
+                line["open_status"] = {"open": state.open, "text": state.text,
+                                       "changes_at": state.changes_at.isoformat() if state.changes_at else None}
+    return data
 
 
 def _no_country(app: App, command: str) -> int:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 
 from .. import countries, render
-from ..cli import App, CrisisCommand, output_options
+from ..cli import COUNTRY, App, CrisisCommand, output_options
 
 
 @click.command("now", cls=CrisisCommand)
-@click.argument("country", required=False)
+@click.argument("country", required=False, type=COUNTRY)
 @output_options
 def now_cmd(app: App, country: str | None) -> int:
     """The emergency number, the 24/7 lines and one thing to try right now.

@@ -1,0 +1,118 @@
+"""`crisiscli search TEXT`: find a line in any country by name, operator, topic, audience,
+language or number (including a number the line no longer uses)."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .. import render
+from ..cli import COUNTRY, App, CrisisCommand, output_options
+from ..errors import CrisisError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from ..model import Line
+    from ..search import Hit
+
+# Plain and CSV columns: one record per matching line.
+SEARCH_COLUMNS = ("iso2", "country", "line_id", "name", "how_to_reach", "hours", "matched", "note")
+
+
+@click.command("search", cls=CrisisCommand)
+@click.argument("text", nargs=-1)
+@click.option("--country", type=COUNTRY, help="Only lines in this country (code or name).")
+@output_options
+def search_cmd(app: App, text: tuple[str, ...], country: str | None) -> int:
+    """Search every country's lines by name, operator, topic, audience, language or number.
+
+    Words may be partial and accents and case do not matter ("samar", "lgbt", "espanol");
+    every word must match. Numbers match however they are written ("116 123", "+49 800 111 0 111").
+    A number a line no longer uses finds the line that replaced it, with a note that it changed.
+    Best matches first: the exact number, then the name, then other fields; among equals, your
+    own country's lines first.
+
+    \b
+    Examples:
+      crisiscli search samaritans
+      crisiscli search lgbt
+      crisiscli search "116 123"
+      crisiscli search youth --country DE
+
+    \b
+    Plain format columns (tab-separated, one record per line):
+      iso2 country line_id name how_to_reach hours matched note
+    """
+    from ..search import search
+
+    hits = search(app.dataset, " ".join(text), country=country, prefer=_home(app, country))
+    if app.format == "json":
+        app.screen.data(render.envelope("search", [hit.to_dict() for hit in hits], app.dataset_meta()))
+        return 0
+    rows = [_record(hit) for hit in hits]
+    if app.format == "csv":
+        app.screen.data(render.rows_csv(rows))
+    elif app.format == "plain":
+        app.screen.data("\n".join("\t".join(render.safe_text(v) for v in row.values()) for row in rows))
+        if app.human:
+            app.screen.data(app.footer())
+    else:
+        single = app.dataset.country(hits[0].iso2) if country is not None else None
+        app.screen.data(_table(app, hits) + "\n\n" + app.footer(single))
+    return 0
+
+
+def _home(app: App, country: str | None) -> tuple[str, ...]:
+    """The user's own country, to list first among equal matches; quietly nothing if unknown."""
+    if country is not None:
+        return ()
+    try:
+        iso2 = app.detected().iso2
+    except CrisisError:
+        return ()
+    return (iso2,) if iso2 else ()
+
+
+def _reach(line: Line) -> list[str]:
+    return [render.contact_label(c) for c in line.contacts]
+
+
+def _record(hit: Hit) -> dict[str, str]:
+    line = hit.line
+    return {"iso2": hit.iso2, "country": hit.country, "line_id": line.id, "name": line.name,
+            "how_to_reach": " / ".join(_reach(line)), "hours": line.hours.text,
+            "matched": ",".join(hit.matched), "note": hit.note or ""}
+
+
+def _hours_cell(line: Line, now: datetime) -> str:
+    from ..hours import status
+
+    text = render.safe_text(line.hours.text)
+    if line.hours.always_open:
+        return text
+    state = status(line.hours, now)
+    return text if state.open is None else f"{text}\n{state.text}"
+
+
+def _table(app: App, hits: list[Hit]) -> str:
+    width = app.screen.width
+    now = app.now()
+    blocks: list[str] = []
+    for hit in hits:
+        if hit.note:
+            blocks.append(textwrap.fill(render.safe_text(hit.note), width=width,
+                                        break_long_words=False, break_on_hyphens=False))
+    rows: list[list[Any]] = [[render.safe_text(f"{hit.country} ({hit.iso2})"), render.line_cell(hit.line),
+                              "\n".join(_reach(hit.line)), _hours_cell(hit.line, now)] for hit in hits]
+    blocks.append(render.table(rows, ["Country", "Line", "How to reach", "Hours"], width))
+    sources = ["Sources:"]
+    for hit in hits:
+        sources.append(textwrap.fill(f"  {render.safe_text(hit.line.name)} ({hit.iso2}): "
+                                     f"{render.line_source(hit.line)}", width=width,
+                                     subsequent_indent="    ", break_long_words=False,
+                                     break_on_hyphens=False))
+    blocks.append("\n".join(sources))
+    return "\n\n".join(blocks)
