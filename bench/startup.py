@@ -17,23 +17,15 @@ import tempfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def install_regular(tmp: Path) -> str:
-    """A normal (not editable) install of this checkout in a fresh venv, as users get it; the
-    dependencies come from the running environment, so nothing is downloaded."""
-    import sysconfig
-    import venv
+    """A normal (not editable) install of this checkout, as users get it, downloading nothing."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from offline_venv import install
 
-    root = Path(__file__).resolve().parent.parent
-    env_dir = tmp / "venv"
-    venv.EnvBuilder(with_pip=False).create(env_dir)
-    py = env_dir / "bin" / "python"
-    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    (Path(site) / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-deps",
-                    "--no-build-isolation", "--no-index", str(root)], check=True, capture_output=True)
-    return str(env_dir / "bin" / "crisiscli")
+    return str(install(ROOT, tmp / "venv", build_isolation=False) / "crisiscli")
 
 
 def main() -> None:

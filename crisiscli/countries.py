@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 from functools import lru_cache
 
 from .errors import UnknownCountry
@@ -20,8 +20,7 @@ _TABLE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "
 MAX_INPUT = 100
 
 
-@dataclass(frozen=True, slots=True)
-class CountryName:
+class CountryName(NamedTuple):
     iso2: str
     iso3: str
     name: str

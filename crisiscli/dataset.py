@@ -34,9 +34,15 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise ValueError(f"duplicate key {key!r}")
+            raise ValueError(f"duplicate key {key[:40]!r}")
         out[key] = value
     return out
+
+
+def loads_strict(text: str) -> Any:
+    """json.loads that refuses NaN/Infinity and duplicate keys (ValueError), for files that
+    came from outside: downloads, imported plans."""
+    return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
 
 
 def _depth(value: Any, limit: int) -> int:
@@ -61,7 +67,7 @@ def parse_strict(data: bytes, what: str = "dataset") -> dict[str, Any]:
         raise DatasetError(f"{what} is larger than {MAX_BYTES // (1024 * 1024)} MiB")
     try:
         text = data.decode("utf-8")
-        doc = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+        doc = loads_strict(text)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise DatasetError(f"{what} is not valid JSON: {exc}") from None
     if not isinstance(doc, dict):
@@ -240,14 +246,17 @@ def load_active(env: Mapping[str, str] | None = None) -> Dataset:
     Never touches the network and never waits on the update lock. A copy that is unreadable,
     not byte-for-byte what `crisiscli update` verified and installed, or of a schema this
     version cannot read is skipped, with a one-line reason in the result's `warnings`."""
-    import hashlib
-
     from .config import data_dir
-    from .store import CURRENT_FILE, PREVIOUS_FILE, read_state
 
     env = os.environ if env is None else env
     bundled = load_bundled()
     directory = data_dir(env)
+    if not any(os.path.exists(os.path.join(directory, name)) for name in ("hotlines.json", "hotlines.prev.json")):
+        return bundled  # never updated: nothing else to read (and nothing more to import)
+    import hashlib
+
+    from .store import CURRENT_FILE, PREVIOUS_FILE, read_state
+
     state = read_state(directory)
     best, warnings = bundled, []
     for origin, name, key in (("updated", CURRENT_FILE, "sha256"), ("previous", PREVIOUS_FILE, "prev_sha256")):

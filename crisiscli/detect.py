@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import countries
 from .config import Config
@@ -19,8 +19,7 @@ LOCALTIME = "/etc/localtime"
 TIMEZONE_FILE = "/etc/timezone"
 
 
-@dataclass(frozen=True, slots=True)
-class Detected:
+class Detected(NamedTuple):
     """A country (or None) and why: source is argument, env, config, timezone, locale or none."""
 
     iso2: str | None

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import data_dir
+from .dataset import loads_strict
 from .errors import EXIT_INVALID, CrisisError, NothingMatched, UsageProblem
 
 PLAN_VERSION = 1
@@ -240,19 +241,6 @@ def plan_from_document(doc: Any, what: str = "the plan") -> Plan:
                 missing=frozenset(k for k in SECTION_KEYS if k not in doc))
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed")
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise ValueError(f"duplicate key {key[:40]!r}")
-        seen[key] = value
-    return seen
-
-
 def parse_plan_json(data: bytes, what: str = "the plan") -> Plan:
     """Bytes of a plan file (or of a file to import) to a checked Plan; PlanInvalid if it is not one."""
     if len(data) > MAX_FILE_BYTES:
@@ -262,7 +250,7 @@ def parse_plan_json(data: bytes, what: str = "the plan") -> Plan:
     except UnicodeDecodeError:
         raise PlanInvalid(f"{what} is not UTF-8 text") from None
     try:
-        doc = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+        doc = loads_strict(text)
     except (ValueError, RecursionError) as exc:
         # json's message gives a line and column, never the text itself
         raise PlanInvalid(f"{what} is not valid JSON ({str(exc)[:160]})") from None

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import UsageProblem
 from .model import Country, Line
@@ -27,8 +26,7 @@ _CHANNEL_ALIASES = {"call": "voice", "phone": "voice", "text": "sms", "sms": "sm
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 
 
-@dataclass(frozen=True, slots=True)
-class Filters:
+class Filters(NamedTuple):
     """What the user narrowed the lines to; empty means everything."""
 
     topic: str | None = None
@@ -109,8 +107,7 @@ def help_line(country: Country) -> Line | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
+class Section(NamedTuple):
     """One country's answer: its record (None if the dataset has nothing) and the chosen lines."""
 
     iso2: str
@@ -131,8 +128,7 @@ class Section:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class LinesResult:
+class LinesResult(NamedTuple):
     """What `lines` found, and, when it is 'nothing', why (the CLI exits 3 with that message)."""
 
     sections: tuple[Section, ...]

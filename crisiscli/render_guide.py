@@ -16,12 +16,14 @@ def _para(text: str, width: int, indent: str = "") -> str:
                                    subsequent_indent=indent, break_on_hyphens=False)) or indent
 
 
+def id_list(heading: str, entries: Sequence[tuple[str, str]], width: int) -> str:
+    """A heading, then one `id  description` row per entry, ids aligned."""
+    pad = max(len(i) for i, _ in entries) + 2
+    return "\n".join([heading, "", *(_para(f"{i.ljust(pad)}{text}", width) for i, text in entries)])
+
+
 def topic_list(items: Sequence[Topic], width: int) -> str:
-    rows = ["Topics (read one with `crisiscli about ID`):", ""]
-    pad = max(len(t.id) for t in items) + 2
-    for t in items:
-        rows.append(_para(f"{t.id.ljust(pad)}{t.title}", width))
-    return "\n".join(rows)
+    return id_list("Topics (read one with `crisiscli about ID`):", [(t.id, t.title) for t in items], width)
 
 
 def topic_page(topic: Topic, width: int, color: bool) -> str:
@@ -58,11 +60,8 @@ def sources_block(sources: Sequence, width: int) -> str:  # type: ignore[type-ar
 
 
 def strategy_list(items: Sequence[Strategy], width: int) -> str:
-    rows = ["Things to try (read one with `crisiscli coping ID`):", ""]
-    pad = max(len(s.id) for s in items) + 2
-    for s in items:
-        rows.append(_para(f"{s.id.ljust(pad)}{s.name} ({s.category}, {s.moment})", width))
-    return "\n".join(rows)
+    return id_list("Things to try (read one with `crisiscli coping ID`):",
+                   [(x.id, f"{x.name} ({x.category}, {x.moment})") for x in items], width)
 
 
 def strategy_page(s: Strategy, width: int, color: bool) -> str:

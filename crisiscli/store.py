@@ -7,7 +7,6 @@ others, or lost to a crash or a full disk; every write goes through atomic_write
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 
 from .config import data_dir
@@ -43,6 +42,8 @@ def atomic_write(path: str, data: bytes, mode: int = 0o600,
     directory is fsynced. On any error the temporary file is removed and `path` is untouched.
     `before_replace` is a test hook called with the temporary path just before the rename.
     """
+    import tempfile
+
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, mode=0o700, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)  # mkstemp creates it 0600

@@ -14,7 +14,8 @@ import hashlib
 import ipaddress
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -249,22 +250,29 @@ def limits_from(env: Mapping[str, str]) -> Limits:
                   deadline=seconds("CRISISCLI_DEADLINE", 60.0))
 
 
-def run_update(env: Mapping[str, str], url: str, keys: list[PublicKey], check_only: bool = False,
-               progress: Callable[[str], None] = lambda _msg: None) -> Outcome:
-    """Download, verify and (unless check_only) install; raises a CrisisError on any failure
-    with the data directory exactly as it was."""
+@contextmanager
+def _update_lock(directory: str) -> Iterator[None]:
+    """Writers only, never waiting: a second update says so and stops; lookups never take it."""
     import filelock
 
-    directory = user_data_dir(env)
     lock = filelock.FileLock(os.path.join(directory, LOCK_FILE), timeout=0)
     try:
         lock.acquire()
     except filelock.Timeout:
         raise NetworkError("another crisiscli update is running; try again in a minute") from None
     try:
-        return _update_locked(env, directory, url, keys, check_only, progress)
+        yield
     finally:
         lock.release()
+
+
+def run_update(env: Mapping[str, str], url: str, keys: list[PublicKey], check_only: bool = False,
+               progress: Callable[[str], None] = lambda _msg: None) -> Outcome:
+    """Download, verify and (unless check_only) install; raises a CrisisError on any failure
+    with the data directory exactly as it was."""
+    directory = user_data_dir(env)
+    with _update_lock(directory):
+        return _update_locked(env, directory, url, keys, check_only, progress)
 
 
 def _update_locked(env: Mapping[str, str], directory: str, url: str, keys: list[PublicKey], check_only: bool,
@@ -346,15 +354,8 @@ def _test_hook(env: Mapping[str, str]) -> Callable[[str], None] | None:
 
 def rollback(env: Mapping[str, str]) -> Outcome:
     """Back to the previous copy, or to the bundled one when there is none."""
-    import filelock
-
     directory = user_data_dir(env)
-    lock = filelock.FileLock(os.path.join(directory, LOCK_FILE), timeout=0)
-    try:
-        lock.acquire()
-    except filelock.Timeout:
-        raise NetworkError("another crisiscli update is running; try again in a minute") from None
-    try:
+    with _update_lock(directory):
         before = load_active(env).info.dataset_version
         state = read_state(directory)
         current = os.path.join(directory, CURRENT_FILE)
@@ -374,8 +375,6 @@ def rollback(env: Mapping[str, str]) -> Outcome:
             write_state(directory, {**state, "sha256": None, "prev_sha256": None, "etag": None})
         after = load_active(env)
         return Outcome("rolled_back", after.info.dataset_version, before)
-    finally:
-        lock.release()
 
 
 def _remove_leftovers(directory: str) -> None:

@@ -28,6 +28,19 @@ def test_config_dir_agrees_with_platformdirs(xdg, monkeypatch):
     assert config_dir(env) == platformdirs.user_config_dir("crisiscli", appauthor=False)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the inlined rule is for Linux")
+@pytest.mark.parametrize("xdg", ["", "/tmp/xdg-data"])
+def test_data_dir_agrees_with_platformdirs(xdg, monkeypatch):
+    import platformdirs
+
+    env = {"XDG_DATA_HOME": xdg} if xdg else {}
+    if xdg:
+        monkeypatch.setenv("XDG_DATA_HOME", xdg)
+    else:
+        monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    assert data_dir(env) == platformdirs.user_data_dir("crisiscli", appauthor=False)
+
+
 def test_env_overrides_dirs(tmp_path):
     env = {"CRISISCLI_CONFIG_DIR": str(tmp_path / "c"), "CRISISCLI_DATA_DIR": str(tmp_path / "d")}
     assert config_dir(env) == str(tmp_path / "c")

@@ -6,15 +6,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import sysconfig
 import tarfile
-import venv
 import zipfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import offline_venv  # noqa: E402
 
 
 def _build(hook: str, source: Path, out: Path) -> Path:
@@ -45,15 +46,7 @@ def test_wheel_carries_the_data(wheel):
 
 def test_installed_wheel_runs_a_lookup(wheel, tmp_path, isolated):
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=False).create(env_dir)
-    py = env_dir / "bin" / "python"
-    # Dependencies come from the test environment (no network): a path entry, not its .pth files,
-    # so the editable checkout of crisiscli stays invisible.
-    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    (Path(site) / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-deps",
-                    "--no-index", str(wheel)], check=True, capture_output=True)
+    py = offline_venv.install(wheel, env_dir) / "python"
     where = subprocess.run([str(py), "-c", "import crisiscli; print(crisiscli.__file__)"], cwd=tmp_path,
                            capture_output=True, text=True, env=isolated, check=True).stdout
     assert where.startswith(str(env_dir))

@@ -11,13 +11,14 @@ Run:  python tools/make_countries.py   (needs the `dev` extra: pycountry, babel,
 from __future__ import annotations
 
 import json
-import unicodedata
 from pathlib import Path
 
 import pycountry
 import tzdata
 from babel import Locale, UnknownLocaleError
 from babel.languages import get_official_languages
+
+from crisiscli.countries import fold  # one folding rule for the table and the lookup
 
 OUT = Path(__file__).resolve().parent.parent / "crisiscli" / "data" / "countries.json"
 
@@ -63,19 +64,6 @@ EXTRA_ALIASES: dict[str, list[str]] = {
     "CH": ["switzerland", "suisse", "schweiz", "svizzera"],
     "NZ": ["aotearoa"],
 }
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free, punctuation-free: must match crisiscli.countries.fold."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    out = []
-    for ch in decomposed:
-        if unicodedata.combining(ch):
-            continue
-        if ch in "'’‘`´.":
-            continue
-        out.append(ch if ch.isalnum() else " ")
-    return " ".join("".join(out).casefold().split())
 
 
 def native_names(alpha2: str) -> set[str]:

@@ -112,8 +112,6 @@ def _moment(app: App, open_now: bool, open_at: str | None) -> datetime | None:
 def _open_only(app: App, result: LinesResult, moment: datetime) -> tuple[LinesResult, dict[str, OpenStatus]]:
     """Keep the lines open at `moment` (emergency numbers are part of the country, so they stay).
     Lines whose hours are not known are left out, and stderr says how many."""
-    from dataclasses import replace
-
     from ..hours import status_at
     from ..query import LinesResult
 
@@ -128,7 +126,7 @@ def _open_only(app: App, result: LinesResult, moment: datetime) -> tuple[LinesRe
                 kept.append(line)
             elif state.open is None:
                 unknown += 1
-        sections.append(replace(section, lines=tuple(kept)))
+        sections.append(section._replace(lines=tuple(kept)))
     if unknown:
         app.screen.talk(f"{unknown} line(s) with unknown opening hours are not shown; "
                         "run without --open-now/--open-at to see them.")
