@@ -161,6 +161,12 @@ def test_no_colour_when_piped_or_no_color(run):
     assert "\x1b[" not in run("lines", "GB", env={"NO_COLOR": "1", "FORCE_COLOR": ""}).stdout
 
 
+def test_force_color_and_dumb_terminals(run):
+    assert "\x1b[" in run("lines", "GB", env={"FORCE_COLOR": "1"}).stdout
+    assert "\x1b[" not in run("lines", "GB", "--color", "auto", env={"TERM": "dumb"}).stdout
+    assert "\x1b[" not in run("lines", "GB", "--color", "never", env={"FORCE_COLOR": "1"}).stdout
+
+
 def test_table_fits_the_terminal(run):
     for width in ("60", "80", "120"):
         out = run("lines", "US", "GB", "JP", env={"COLUMNS": width}).stdout
