@@ -336,6 +336,20 @@ def _hours_cell(line: Line, statuses: Mapping[str, str] | None) -> str:
     return f"{text}\n{safe_text(state)}" if state and not line.hours.always_open else text
 
 
+NARROW = 60  # below this many columns a four-column table cannot be read; lines are stacked
+
+
+def _stacked(rows: list[list[str]], width: int) -> str:
+    """One block per line for narrow terminals: name, then how to reach, hours and cost."""
+    blocks = []
+    for name, reach, hours, cost in rows:
+        details = [*reach.split("\n"), f"Hours: {' '.join(hours.split())}; cost: {cost}"]
+        parts = [_wrap_cell(name, width)]
+        parts += ["\n".join("  " + row for row in _wrap_cell(x, width - 2).split("\n")) for x in details]
+        blocks.append("\n".join(parts))
+    return "\n\n".join(blocks)
+
+
 def lines_table(sections: Sequence[tuple[Country, Sequence[Line]]], screen: Screen,
                 empty_note: str | None = None, statuses: Mapping[str, str] | None = None) -> str:
     """For people: per country, the emergency number first, then a table of lines and their sources.
@@ -349,7 +363,10 @@ def lines_table(sections: Sequence[tuple[Country, Sequence[Line]]], screen: Scre
             rows = [[line_cell(line), "\n".join(contact_label(c) for c in line.contacts),
                      _hours_cell(line, statuses), _cost_cell(line)] for line in lines]
             block.append("")
-            block.append(table(rows, ["Line", "How to reach", "Hours", "Cost"], screen.width))
+            if screen.width >= NARROW:
+                block.append(table(rows, ["Line", "How to reach", "Hours", "Cost"], screen.width))
+            else:
+                block.append(_stacked(rows, screen.width))
             if any(not line.hours.always_open for line in lines):
                 block.append(wrap("Lines may be busy or closed: keep trying, or use the next option.",
                                    screen.width))

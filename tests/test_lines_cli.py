@@ -168,7 +168,7 @@ def test_force_color_and_dumb_terminals(run):
 
 
 def test_table_fits_the_terminal(run):
-    for width in ("60", "80", "120"):
+    for width in ("40", "50", "60", "80", "120"):
         out = run("lines", "US", "GB", "JP", env={"COLUMNS": width}).stdout
         assert max(len(line) for line in out.splitlines()) <= int(width), width
 
