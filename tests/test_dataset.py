@@ -108,3 +108,17 @@ def test_other_layouts_fall_back_to_a_full_parse(tmp_path):
     dataset = load_file(str(compact), origin="bundled", strict=False)
     assert dataset.country("GB").name == "United Kingdom"
     assert dataset.codes() == sorted(RAW["countries"])
+
+
+# The bundled file as reviewed. Editing hotlines.json must be deliberate: raise dataset_version
+# (updates refuse anything not newer), validate, and pin the new hash here.
+PINNED = {1: "b26e3aeed1dbb1d2adab49e8e98b39c47ede2a6884e087b5e12277153b8bba8d"}
+
+
+def test_bundled_file_is_the_reviewed_one():
+    import hashlib
+
+    digest = hashlib.sha256(Path(BUNDLED_PATH).read_bytes()).hexdigest()
+    version = RAW["dataset_version"]
+    assert version == max(PINNED), "raise dataset_version when the data changes, and pin it here"
+    assert digest == PINNED[version], "hotlines.json changed: raise dataset_version and update PINNED"
