@@ -85,30 +85,16 @@ class App:
         return self._detected
 
     def today(self) -> date:
-        """The clock; CRISISCLI_NOW (ISO date or datetime) pins it for tests."""
-        from datetime import date, datetime
+        """Today (CRISISCLI_NOW pins it for tests)."""
+        from .clock import today
 
-        pinned = self.env.get("CRISISCLI_NOW")
-        if pinned:
-            try:
-                return datetime.fromisoformat(pinned).date()
-            except ValueError:
-                raise UsageProblem(f"CRISISCLI_NOW={pinned!r} is not an ISO date") from None
-        return date.today()
+        return today(self.env)
 
     def now(self) -> datetime:
-        """The clock as an aware instant, for opening hours; CRISISCLI_NOW pins it (a date alone
-        means its midnight, and a time without an offset means UTC)."""
-        from datetime import datetime, timezone
+        """The current instant, for opening hours (CRISISCLI_NOW pins it for tests)."""
+        from .clock import now
 
-        pinned = self.env.get("CRISISCLI_NOW")
-        if not pinned:
-            return datetime.now(timezone.utc)
-        try:
-            moment = datetime.fromisoformat(pinned)
-        except ValueError:
-            raise UsageProblem(f"CRISISCLI_NOW={pinned!r} is not an ISO date") from None
-        return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+        return now(self.env)
 
     def dataset_meta(self) -> dict[str, Any]:
         info = self.dataset.info

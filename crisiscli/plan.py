@@ -470,20 +470,12 @@ def delete_plan(env: Mapping[str, str]) -> bool:
 
 
 def timestamp(env: Mapping[str, str]) -> str:
-    """Now, in UTC, as stored in `created` and `updated`; CRISISCLI_NOW pins it for tests."""
-    from datetime import datetime, timezone
+    """Now, as the plan records it (UTC, to the second); CRISISCLI_NOW pins it for tests."""
+    from datetime import timezone
 
-    pinned = env.get("CRISISCLI_NOW")
-    if pinned:
-        try:
-            moment = datetime.fromisoformat(pinned)
-        except ValueError:
-            raise UsageProblem(f"CRISISCLI_NOW={pinned[:40]!r} is not an ISO date") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-    else:
-        moment = datetime.now(timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    from .clock import now
+
+    return now(env).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --- turning a plan into text -----------------------------------------------------------------

@@ -17,11 +17,11 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from . import render
+from . import clock, render
 from .dataset import MAX_BYTES, Dataset, load_active, load_bundled, parse_strict
 from .errors import EXIT_INVALID, EXIT_NETWORK, CrisisError, DatasetError, UsageProblem
 from .signature import MAX_SIGNATURE_BYTES, PublicKey, SignatureError, bundled_keys, load_key_file, verify
@@ -223,14 +223,6 @@ def check_candidate(data: bytes, signature: bytes, keys: list[PublicKey], active
     return doc, key
 
 
-def _now(env: Mapping[str, str]) -> datetime:
-    pinned = env.get("CRISISCLI_NOW")
-    if pinned:
-        moment = datetime.fromisoformat(pinned)
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return datetime.now(timezone.utc)
-
-
 def limits_from(env: Mapping[str, str]) -> Limits:
     """Limits, with CRISISCLI_TIMEOUT and CRISISCLI_DEADLINE (seconds) for slow links and tests."""
     def seconds(name: str, default: float) -> float:
@@ -278,7 +270,7 @@ def run_update(env: Mapping[str, str], url: str, keys: list[PublicKey], check_on
 def _update_locked(env: Mapping[str, str], directory: str, url: str, keys: list[PublicKey], check_only: bool,
                    progress: Callable[[str], None]) -> Outcome:
     limits = limits_from(env)
-    now = _now(env)
+    now = clock.now(env)
     state = read_state(directory)
     active = load_active(env)
     same_source = state.get("source_url") == url
