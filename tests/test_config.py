@@ -16,29 +16,18 @@ def _write(tmp_path, text):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the inlined rule is for Linux")
-@pytest.mark.parametrize("xdg", ["", "/tmp/xdg-config"])
-def test_config_dir_agrees_with_platformdirs(xdg, monkeypatch):
+@pytest.mark.parametrize("kind, ours, var", [("config", config_dir, "XDG_CONFIG_HOME"),
+                                             ("data", data_dir, "XDG_DATA_HOME")])
+@pytest.mark.parametrize("xdg", ["", "/tmp/xdg-dir"])
+def test_user_dirs_agree_with_platformdirs(kind, ours, var, xdg, monkeypatch):
     import platformdirs
 
-    env = {"XDG_CONFIG_HOME": xdg} if xdg else {}
     if xdg:
-        monkeypatch.setenv("XDG_CONFIG_HOME", xdg)
+        monkeypatch.setenv(var, xdg)
     else:
-        monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
-    assert config_dir(env) == platformdirs.user_config_dir("crisiscli", appauthor=False)
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the inlined rule is for Linux")
-@pytest.mark.parametrize("xdg", ["", "/tmp/xdg-data"])
-def test_data_dir_agrees_with_platformdirs(xdg, monkeypatch):
-    import platformdirs
-
-    env = {"XDG_DATA_HOME": xdg} if xdg else {}
-    if xdg:
-        monkeypatch.setenv("XDG_DATA_HOME", xdg)
-    else:
-        monkeypatch.delenv("XDG_DATA_HOME", raising=False)
-    assert data_dir(env) == platformdirs.user_data_dir("crisiscli", appauthor=False)
+        monkeypatch.delenv(var, raising=False)
+    expected = getattr(platformdirs, f"user_{kind}_dir")("crisiscli", appauthor=False)
+    assert ours({var: xdg} if xdg else {}) == expected
 
 
 def test_env_overrides_dirs(tmp_path):
