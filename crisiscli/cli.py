@@ -77,6 +77,10 @@ class App:
                                  "Run `crisiscli update` to get newer data.")
         return self._dataset
 
+    def reload_dataset(self) -> None:
+        """Forget the loaded dataset, so the next use reads what is active now (after update)."""
+        self._dataset = None
+
     def detected(self) -> Any:
         if self._detected is None:
             from .detect import detect
@@ -133,12 +137,13 @@ def current_app() -> App | None:
 
 def help_footer(app: App | None, country: Any = None) -> str:
     """The footer for the user's country; it must work even when config or data are broken."""
+    from .dataset import load_active
     from .query import help_line
 
     width = app.screen.width if app else render.terminal_width()
     fallback_url = None
     try:
-        dataset = app.dataset if app else __import__("crisiscli.dataset", fromlist=["x"]).load_active()
+        dataset = app.dataset if app else load_active()
         fallback_url = dataset.fallback.get("url")
         if country is None:
             try:
@@ -219,10 +224,18 @@ class CrisisCommand(click.Command):
         formatter.write("\n" + help_footer(current_app()) + "\n")
 
 
-class CrisisGroup(click.Group):
-    """The top-level group: aliases (hotlines -> lines) and the footer on its help."""
+class CrisisSubGroup(click.Group):
+    """A command family (data, plan): its help ends with the footer too."""
 
     command_class = CrisisCommand
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        formatter.write("\n" + help_footer(current_app()) + "\n")
+
+
+class CrisisGroup(CrisisSubGroup):
+    """The top-level group: commands loaded on demand, and aliases (hotlines -> lines)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -235,20 +248,6 @@ class CrisisGroup(click.Group):
 
         module, attribute = target.split(":")
         return getattr(importlib.import_module(module), attribute)
-
-    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        super().format_epilog(ctx, formatter)
-        formatter.write("\n" + help_footer(None) + "\n")
-
-
-class CrisisSubGroup(click.Group):
-    """A command family (data, plan): its help ends with the footer too."""
-
-    command_class = CrisisCommand
-
-    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        super().format_epilog(ctx, formatter)
-        formatter.write("\n" + help_footer(current_app()) + "\n")
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:

@@ -247,15 +247,14 @@ def load_active(env: Mapping[str, str] | None = None) -> Dataset:
     not byte-for-byte what `crisiscli update` verified and installed, or of a schema this
     version cannot read is skipped, with a one-line reason in the result's `warnings`."""
     from .config import data_dir
+    from .store import CURRENT_FILE, PREVIOUS_FILE, read_state
 
     env = os.environ if env is None else env
     bundled = load_bundled()
     directory = data_dir(env)
-    if not any(os.path.exists(os.path.join(directory, name)) for name in ("hotlines.json", "hotlines.prev.json")):
+    if not any(os.path.exists(os.path.join(directory, name)) for name in (CURRENT_FILE, PREVIOUS_FILE)):
         return bundled  # never updated: nothing else to read (and nothing more to import)
     import hashlib
-
-    from .store import CURRENT_FILE, PREVIOUS_FILE, read_state
 
     state = read_state(directory)
     best, warnings = bundled, []

@@ -149,8 +149,9 @@ def _hhmm(moment: datetime) -> str:
     return moment.strftime("%H:%M")
 
 
-def status(hours: Hours, at: datetime) -> OpenStatus:
-    """Whether the line is open at the instant `at` (timezone-aware), and the phrase to show.
+def status(hours: Hours, at: datetime, current: bool = True) -> OpenStatus:
+    """Whether the line is open at the instant `at` (timezone-aware), and the phrase to show
+    ("open now, ..." when `at` is the present, "open then, ..." for another moment).
 
     A naive `at` is a programming error (it would silently mean "the machine's zone"): use
     `status_at` for times that mean local time in the line's own zone.
@@ -179,7 +180,7 @@ def status(hours: Hours, at: datetime) -> OpenStatus:
             when = "midnight" if local_end.time() == time(0, 0) else _hhmm(local_end)
             if end - now >= timedelta(days=1):
                 when += f" ({_DAY_LABELS[(local_end - timedelta(microseconds=1)).weekday()]})"
-            return OpenStatus(True, f"open now, closes at {when}", local_end)
+            return OpenStatus(True, f"open {'now' if current else 'then'}, closes at {when}", local_end)
         if start > now:
             local_start = start.astimezone(tz)
             return OpenStatus(False, f"closed, opens at {_hhmm(local_start)} "
@@ -202,15 +203,15 @@ def localize(at: datetime, tz_name: str | None) -> datetime | None:
         return None
 
 
-def status_at(hours: Hours, at: datetime) -> OpenStatus:
+def status_at(hours: Hours, at: datetime, current: bool = True) -> OpenStatus:
     """`status` for a time from `parse_at`: an aware time is one instant for every line; a naive
     one means that wall-clock time in each line's own zone (what `--open-at 03:00` means)."""
     if at.tzinfo is not None and at.utcoffset() is not None:
-        return status(hours, at)
+        return status(hours, at, current)
     if hours.always_open:
         return _ALWAYS
     moment = localize(at, hours.tz)
-    return _NOT_KNOWN if moment is None else status(hours, moment)
+    return _NOT_KNOWN if moment is None else status(hours, moment, current)
 
 
 _ISO = re.compile(

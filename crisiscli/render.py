@@ -192,7 +192,8 @@ def reach_phrase(line: Line) -> str:
         if voice:
             bits.append(f"call {safe_text(voice[0].display)}")
         if sms:
-            bits.append(contact_label(sms[0])[0].lower() + contact_label(sms[0])[1:])
+            label = contact_label(sms[0])
+            bits.append(label[0].lower() + label[1:])
     if chat and chat[0].url:
         bits.append(f"chat at {_host(chat[0].url)}")
     return ", or ".join(bits)
@@ -237,27 +238,30 @@ def _records(country: Country, lines: Sequence[Line]) -> Iterable[tuple[str, ...
                    ",".join(line.audiences), line.id, source, line.provenance.last_verified)
 
 
-def lines_plain(sections: Sequence[tuple[Country, Sequence[Line]]]) -> str:
-    """One record per line, tab-separated, columns PLAIN_COLUMNS, no header, no decoration."""
-    rows = []
-    for country, lines in sections:
-        for record in _records(country, lines):
-            rows.append("\t".join(safe_text(v) for v in record))
-    return "\n".join(rows)
-
-
-def lines_csv(sections: Sequence[tuple[Country, Sequence[Line]]]) -> str:
-    """RFC 4180 CSV with a header row, the same records as plain."""
+def records(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
+    """Rows for scripts: `plain` is one tab-separated record per line with no header; `csv` is
+    RFC 4180 with a header row from the first row's keys. Every value goes through safe_text."""
+    if fmt == "plain":
+        return "\n".join("\t".join(safe_text(v) for v in row.values()) for row in rows)
     import csv
     import io
 
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(PLAIN_COLUMNS)
-    for country, lines in sections:
-        for record in _records(country, lines):
-            writer.writerow([safe_text(v) for v in record])
+    if rows:
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(list(rows[0]))
+        for row in rows:
+            writer.writerow([safe_text(v) for v in row.values()])
     return buf.getvalue()
+
+
+def lines_records(sections: Sequence[tuple[Country, Sequence[Line]]], fmt: str) -> str:
+    """`lines` as plain or csv: one record per emergency number and per contact, PLAIN_COLUMNS."""
+    rows = [dict(zip(PLAIN_COLUMNS, record)) for country, lines in sections
+            for record in _records(country, lines)]
+    if not rows and fmt == "csv":
+        return ",".join(PLAIN_COLUMNS) + "\n"
+    return records(rows, fmt)
 
 
 def display_width(text: str) -> int:
@@ -398,17 +402,3 @@ def envelope(command: str, data: Any, dataset_info: Mapping[str, Any] | None,
         doc["error"] = dict(error)
     return json.dumps(doc, ensure_ascii=True, indent=2)
 
-
-
-def rows_csv(rows: Sequence[Mapping[str, Any]]) -> str:
-    """Dict rows as CSV with a header from the first row's keys."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    if rows:
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(list(rows[0]))
-        for row in rows:
-            writer.writerow([safe_text(v) for v in row.values()])
-    return buf.getvalue()

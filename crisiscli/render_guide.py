@@ -55,7 +55,7 @@ def topic_page(topic: Topic, width: int, color: bool) -> str:
 def sources_block(sources: Sequence, width: int) -> str:  # type: ignore[type-arg]
     rows = ["Sources:"]
     for s in sources:
-        rows.append(_para(f"- {s.title or s.url} ({s.url})", width, indent="  ").replace("  - ", "  - ", 1))
+        rows.append(_para(f"- {s.title or s.url} ({s.url})", width, indent="  "))
     return "\n".join(rows)
 
 

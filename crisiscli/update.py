@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from . import clock, render
-from .dataset import MAX_BYTES, Dataset, load_active, load_bundled, parse_strict
+from .dataset import MAX_BYTES, Dataset, load_active, parse_strict
 from .errors import EXIT_INVALID, EXIT_NETWORK, CrisisError, DatasetError, UsageProblem
 from .signature import MAX_SIGNATURE_BYTES, PublicKey, SignatureError, bundled_keys, load_key_file, verify
 from .store import (CURRENT_FILE, LOCK_FILE, PREVIOUS_FILE, SIGNATURE_SUFFIX, atomic_write, read_state,
@@ -39,7 +39,10 @@ class NetworkError(CrisisError):
 
     exit_code = EXIT_NETWORK
     code = "network"
-    status: int | None = None
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status, when the server answered
 
 
 class UpdateRefused(CrisisError):
@@ -132,9 +135,8 @@ def fetch(url: str, limits: Limits, etag: str | None = None, max_bytes: int | No
                         return Fetched(304, etag=etag, url=current)
                     if response.status_code != 200:
                         reason = render.safe_text(response.reason or "")[:80]
-                        error = NetworkError(f"{render.safe_text(current)} answered {response.status_code} {reason}".rstrip())
-                        error.status = response.status_code
-                        raise error
+                        raise NetworkError(f"{render.safe_text(current)} answered {response.status_code} {reason}"
+                                           .rstrip(), status=response.status_code)
                     declared = response.headers.get("Content-Length", "")
                     if declared.isdigit() and int(declared) > cap:
                         raise NetworkError(f"{render.safe_text(current)} is larger than {cap} bytes")
@@ -215,8 +217,8 @@ def check_candidate(data: bytes, signature: bytes, keys: list[PublicKey], active
     gone = sorted(set(active.codes()) - set(candidate.codes()))
     if gone:
         raise UpdateRefused(f"the download drops countries we have today ({', '.join(gone[:10])}); refusing it")
-    floor = max(active.info.dataset_version, int(state.get("max_version_accepted") or 0),
-                load_bundled().info.dataset_version)
+    # The active copy is never older than the bundled one (load_active takes the highest).
+    floor = max(active.info.dataset_version, int(state.get("max_version_accepted") or 0))
     if candidate.info.dataset_version < floor:
         raise UpdateRefused(f"the download is dataset {candidate.info.dataset_version}, older than {floor} "
                             "which you already have; refusing to go back")

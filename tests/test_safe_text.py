@@ -53,8 +53,8 @@ def test_every_format_is_clean():
     screen = render.Screen(out=out, err=err, color=True, width=80)
     sections = [(c, find_lines(c)) for c in dataset.countries()]
     screen.data(render.lines_table(sections, screen))
-    screen.data(render.lines_plain(sections))
-    screen.data(render.lines_csv(sections))
+    screen.data(render.lines_records(sections, "plain"))
+    screen.data(render.lines_records(sections, "csv"))
     for c in dataset.countries():
         screen.data(render.footer(c, help_line(c), dataset.fallback.get("url"), 80))
     screen.data(render.footer(None, None, dataset.fallback.get("url"), 80))

@@ -34,8 +34,7 @@ def info_cmd(app: App) -> int:
              ["lines by confidence", ", ".join(f"{k} {v}" for k, v in cov["lines_by_confidence"].items())],
              ["oldest last_verified", str(cov["oldest_last_verified"])]]
     if app.format in ("plain", "csv"):
-        sep = "\t" if app.format == "plain" else ","
-        app.screen.data("\n".join(sep.join(render.safe_text(v) for v in row) for row in rows))
+        app.screen.data(render.records([{"field": k, "value": v} for k, v in rows], app.format))
         return 0
     app.screen.data(render.table([[render.safe_text(a), render.safe_text(b)] for a, b in rows],
                                  ["Dataset", ""], app.screen.width) + "\n\n" + app.footer())

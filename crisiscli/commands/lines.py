@@ -62,7 +62,7 @@ def lines_cmd(app: App, country: tuple[str, ...], all_countries: bool, topic: st
     result = lookup_lines(app.dataset, codes, filters)
     statuses: dict[str, OpenStatus] = {}
     if moment is not None:
-        result, statuses = _open_only(app, result, moment)
+        result, statuses = _open_only(app, result, moment, current=open_at is None)
     sections = [(s.country, s.lines) for s in result.sections if s.country is not None]
     missing = [s for s in result.sections if s.country is None]
     if app.format == "json":
@@ -70,21 +70,16 @@ def lines_cmd(app: App, country: tuple[str, ...], all_countries: bool, topic: st
         app.screen.data(render.envelope("lines", [_section_json(s, statuses) for s in result.sections],
                                         app.dataset_meta(),
                                         source, warnings=[result.problem] if result.problem else [], error=error))
-    elif app.format == "csv":
-        app.screen.data(render.lines_csv(sections))
-    elif app.format == "plain":
-        if sections:
-            app.screen.data(render.lines_plain(sections))
+    elif app.format in ("csv", "plain"):
+        if sections or app.format == "csv":  # a CSV always has its header
+            app.screen.data(render.lines_records(sections, app.format))
     else:
         blocks = []
         if sections:
             empty = "No line matches those filters here; the emergency number above still works." \
                 if not filters.is_empty() or moment is not None else None
-            # "open now" reads wrong for --open-at, which asks about another moment.
-            when = "open now" if open_at is None else "open then"
             blocks.append(render.lines_table(sections, app.screen, empty_note=empty,
-                                             statuses={k: v.text.replace("open now", when, 1)
-                                                       for k, v in statuses.items()}))
+                                             statuses={k: v.text for k, v in statuses.items()}))
         for s in missing:
             blocks.append(render.safe_text(f"{s.name} ({s.iso2})\nNo numbers are recorded for {s.name} yet."))
         blocks.append(app.footer(result.sections[0].country if len(result.sections) == 1 else None))
@@ -109,7 +104,8 @@ def _moment(app: App, open_now: bool, open_at: str | None) -> datetime | None:
     return app.now() if open_now else None
 
 
-def _open_only(app: App, result: LinesResult, moment: datetime) -> tuple[LinesResult, dict[str, OpenStatus]]:
+def _open_only(app: App, result: LinesResult, moment: datetime,
+               current: bool) -> tuple[LinesResult, dict[str, OpenStatus]]:
     """Keep the lines open at `moment` (emergency numbers are part of the country, so they stay).
     Lines whose hours are not known are left out, and stderr says how many."""
     from ..hours import status_at
@@ -120,7 +116,7 @@ def _open_only(app: App, result: LinesResult, moment: datetime) -> tuple[LinesRe
     for section in result.sections:
         kept = []
         for line in section.lines:
-            state = status_at(line.hours, moment)
+            state = status_at(line.hours, moment, current)
             statuses[line.id] = state
             if state.open:
                 kept.append(line)
@@ -179,10 +175,8 @@ def countries_cmd(app: App) -> int:
     fmt = app.format if app.format_given or app.screen.out.isatty() else "plain"
     if fmt == "json":
         app.screen.data(render.envelope("countries", rows, app.dataset_meta()))
-    elif fmt == "csv":
-        app.screen.data(render.rows_csv(rows))
-    elif fmt == "plain":
-        app.screen.data("\n".join("\t".join(render.safe_text(v) for v in r.values()) for r in rows))
+    elif fmt in ("csv", "plain"):
+        app.screen.data(render.records(rows, fmt))
     else:
         table_rows = [[r["iso2"], render.safe_text(r["name"]), render.safe_text(r["emergency"]), str(r["lines"])]
                       for r in rows]

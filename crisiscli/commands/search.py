@@ -53,11 +53,9 @@ def search_cmd(app: App, text: tuple[str, ...], country: str | None) -> int:
         app.screen.data(render.envelope("search", [hit.to_dict() for hit in hits], app.dataset_meta()))
         return 0
     rows = [_record(hit) for hit in hits]
-    if app.format == "csv":
-        app.screen.data(render.rows_csv(rows))
-    elif app.format == "plain":
-        app.screen.data("\n".join("\t".join(render.safe_text(v) for v in row.values()) for row in rows))
-        if app.human:
+    if app.format in ("csv", "plain"):
+        app.screen.data(render.records(rows, app.format))
+        if app.format == "plain" and app.human:
             app.screen.data(app.footer())
     else:
         single = app.dataset.country(hits[0].iso2) if country is not None else None

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from .. import render
 from ..cli import App, CrisisCommand, output_options
 from ..errors import UsageProblem
+
+if TYPE_CHECKING:
+    from ..update import Outcome
 
 
 def _source(app: App, url: str | None) -> str:
@@ -19,7 +24,7 @@ def _source(app: App, url: str | None) -> str:
     return chosen
 
 
-def _describe(outcome) -> str:  # type: ignore[no-untyped-def]
+def _describe(outcome: Outcome) -> str:
     if outcome.status == "current":
         return f"Already current: dataset {outcome.version}."
     if outcome.status == "rolled_back":
@@ -60,7 +65,7 @@ def update_cmd(app: App, url: str | None, check_only: bool, rollback: bool) -> i
     if app.format == "json":
         data = {"status": outcome.status, "version": outcome.version, "previous_version": outcome.previous_version,
                 "source_url": outcome.source_url, "key_id": outcome.key_id, "changes": outcome.changes}
-        app._dataset = None  # report the dataset now active
+        app.reload_dataset()  # report the dataset now active
         app.screen.data(render.envelope("update", data, app.dataset_meta()))
     else:
         app.screen.data(render.safe_text(_describe(outcome), multiline=True))

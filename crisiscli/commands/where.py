@@ -37,9 +37,8 @@ def where_cmd(app: App) -> int:
             f"Config file: {app.config.path}", f"Data folder: {data['data_dir']}"]
     text = "\n".join(render.wrap(render.safe_text(r), app.screen.width) if r else "" for r in rows)
     if app.format in ("plain", "csv"):
-        sep = "\t" if app.format == "plain" else ","
-        text = sep.join(render.safe_text(v or "") for v in (detected.iso2, detected.source, detected.detail))
-        app.screen.data(text)
+        row = {"iso2": detected.iso2 or "", "country_source": detected.source, "detail": detected.detail}
+        app.screen.data(render.records([row], app.format))
         return 0
     app.screen.data(text + "\n\n" + app.footer())
     return 0
