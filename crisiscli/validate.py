@@ -22,7 +22,7 @@ SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "
 _NUMBER_FIELD = re.compile(r"^[0-9+ ()*#.-]*$", re.ASCII)
 _FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff"
                         "\ud800-\udfff]")
-_DATE_FIELDS = ("accessed", "last_verified", "last_reviewed", "generated_at", "published")
+_DATE_FIELDS = ("accessed", "last_verified", "last_reviewed", "generated_at", "published", "evidence_date")
 
 
 @dataclass(frozen=True, slots=True)
