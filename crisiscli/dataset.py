@@ -243,41 +243,88 @@ def load_active(env: Mapping[str, str] | None = None) -> Dataset:
     """The dataset a lookup should use: the highest valid `dataset_version` among the updated
     copy, the previous copy and the bundled one (on a tie the bundled copy stays).
 
-    Never touches the network and never waits on the update lock. A copy that is unreadable,
-    not byte-for-byte what `crisiscli update` verified and installed, or of a schema this
-    version cannot read is skipped, with a one-line reason in the result's `warnings`."""
+    An installed copy counts only if it is the file the last committed update named (state.json)
+    and its stored minisign signature still verifies against a trusted key. Verifying costs an
+    import of `cryptography` and a hash of the file, so the result is remembered per file by size
+    and mtime (verified.json) and a lookup normally pays for a stat() only.
+
+    Never touches the network, never waits on the update lock, never raises for a broken
+    download: a copy that fails is skipped and the reasons are joined into one warning."""
     from .config import data_dir
-    from .store import CURRENT_FILE, PREVIOUS_FILE, read_state
+    from .store import STATE_FILE, load_state
 
     env = os.environ if env is None else env
     bundled = load_bundled()
     directory = data_dir(env)
-    if not any(os.path.exists(os.path.join(directory, name)) for name in (CURRENT_FILE, PREVIOUS_FILE)):
-        return bundled  # never updated: nothing else to read (and nothing more to import)
-    import hashlib
+    if not os.path.exists(os.path.join(directory, STATE_FILE)):
+        return bundled  # never updated (or the first update never committed): nothing else to read
+    state = load_state(directory)
+    best, reasons = bundled, []
+    if state.problems:
+        reasons.append(f"{os.path.join(directory, STATE_FILE)} is damaged ({', '.join(state.problems)})")
+    stamps: dict[str, Any] | None = None
+    for origin, entry in (("updated", state.current), ("previous", state.previous)):
+        if entry is None:
+            continue
+        if stamps is None:
+            from .store import read_stamps
 
-    state = read_state(directory)
-    best, warnings = bundled, []
-    for origin, name, key in (("updated", CURRENT_FILE, "sha256"), ("previous", PREVIOUS_FILE, "prev_sha256")):
-        path = os.path.join(directory, name)
+            stamps = read_stamps(directory)
         try:
-            with open(path, "rb") as fh:
-                data = fh.read(MAX_BYTES + 1)
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            warnings.append(f"ignoring {path}: cannot read it ({exc.strerror or exc})")
-            continue
-        if hashlib.sha256(data).hexdigest() != state.get(key):
-            warnings.append(f"ignoring {path}: it is not the file `crisiscli update` verified; "
-                            "run `crisiscli update` again")
-            continue
-        try:
-            candidate = Dataset(_parse_fast(data, path), origin=origin, path=path)
+            candidate = load_installed(directory, entry, origin, env, stamps)
         except DatasetError as exc:
-            warnings.append(f"ignoring {exc.message}")
+            reasons.append(exc.message)
             continue
         if candidate.info.dataset_version > best.info.dataset_version:
             best = candidate
-    best.warnings = warnings
+    if reasons:
+        using = {"updated": "the updated copy", "previous": "the previous download",
+                 "bundled": "the data that came with crisiscli"}[best.info.origin]
+        best.warnings = [f"ignoring {'; '.join(reasons)}; using {using}"]
     return best
+
+
+def load_installed(directory: str, entry: Any, origin: str, env: Mapping[str, str],
+                   stamps: dict[str, Any]) -> Dataset:
+    """One installed copy named by the state file, checked: readable, the same bytes the update
+    recorded, a supported schema, and a signature that still verifies (or a matching stamp)."""
+    import hashlib
+
+    from .store import Stamp, write_stamps
+
+    path = os.path.join(directory, entry.file)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read it ({(exc.strerror or str(exc)).lower()})") from None
+    if hashlib.sha256(data).hexdigest() != entry.sha256:
+        raise DatasetError(f"{path}: it is not the file `crisiscli update` installed")
+    stamp = stamps.get(entry.file)
+    if stamp is None or not stamp.matches(path):
+        key_id = _verify_installed(path, data, env)
+        fresh = Stamp.of(path, key_id)
+        if fresh is not None:
+            stamps[entry.file] = fresh
+            try:
+                write_stamps(directory, stamps)
+            except OSError:
+                pass  # a read-only directory only costs the next lookup another check
+    return Dataset(_parse_fast(data, path), origin=origin, path=path)
+
+
+def _verify_installed(path: str, data: bytes, env: Mapping[str, str]) -> str:
+    """The key id that signed the file at `path`, or DatasetError."""
+    from .errors import CrisisError
+    from .signature import MAX_SIGNATURE_BYTES, trusted_keys, verify
+    from .store import SIGNATURE_SUFFIX
+
+    try:
+        with open(path + SIGNATURE_SUFFIX, "rb") as fh:
+            signature = fh.read(MAX_SIGNATURE_BYTES + 1)
+    except OSError as exc:
+        raise DatasetError(f"{path}: its signature cannot be read ({(exc.strerror or str(exc)).lower()})") from None
+    try:
+        return verify(data, signature, trusted_keys(env, strict=False)).key_id_hex
+    except CrisisError as exc:
+        raise DatasetError(f"{path}: {exc.message}") from None

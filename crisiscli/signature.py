@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import CrisisError, EXIT_INVALID, UsageProblem
@@ -82,6 +83,29 @@ def bundled_keys() -> list[PublicKey]:
     for name in sorted(os.listdir(KEYS_DIR)) if os.path.isdir(KEYS_DIR) else []:
         if name.endswith(".pub"):
             keys.append(load_key_file(os.path.join(KEYS_DIR, name)))
+    return keys
+
+
+def trusted_keys(env: Mapping[str, str], config_keys: tuple[str, ...] | None = None,
+                 strict: bool = True) -> list[PublicKey]:
+    """The package's keys, plus CRISISCLI_TRUSTED_KEYS (paths, OS path separator) and the
+    config's `trusted_keys` (read here when not given). `strict=False` (lookups) skips a key
+    file that cannot be read instead of failing: the bundled keys still count."""
+    if config_keys is None:
+        try:
+            from .config import load_config
+
+            config_keys = load_config(env).trusted_keys
+        except CrisisError:
+            config_keys = ()
+    keys = bundled_keys()
+    extra = [p for p in env.get("CRISISCLI_TRUSTED_KEYS", "").split(os.pathsep) if p.strip()]
+    for path in [*extra, *config_keys]:
+        try:
+            keys.append(load_key_file(os.path.expanduser(path)))
+        except CrisisError:
+            if strict:
+                raise
     return keys
 
 

@@ -16,6 +16,7 @@ class RawServer:
         self.behave = behave
         self.stop = threading.Event()
         self.connected = threading.Event()
+        self.bytes_sent = 0
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -38,7 +39,10 @@ class RawServer:
             try:
                 conn.recv(65536)  # the request
                 self.connected.set()
-                self.behave(conn, self.stop)
+                if self.behave in (trickle_headers, trickle_body):
+                    self.behave(conn, self.stop, self)
+                else:
+                    self.behave(conn, self.stop)
             except OSError:
                 pass
             finally:
@@ -71,6 +75,35 @@ def drip(conn: socket.socket, stop: threading.Event) -> None:
     while not stop.is_set():
         conn.sendall(b"1\r\n \r\n")
         stop.wait(0.2)  # a byte every 0.2 s: each read succeeds, the whole never finishes
+
+
+def _trickle(conn: socket.socket, stop: threading.Event, data: bytes, server: RawServer | None = None) -> None:
+    for i in range(len(data)):
+        if stop.is_set():
+            return
+        conn.sendall(data[i:i + 1])
+        if server is not None:
+            server.bytes_sent += 1
+        stop.wait(1.0)
+
+
+def trickle_headers(conn: socket.socket, stop: threading.Event, server: RawServer | None = None) -> None:
+    """The status line and headers at one byte a second: the headers never finish in time."""
+    _trickle(conn, stop, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: " + b"x" * 200, server)
+
+
+def trickle_body(conn: socket.socket, stop: threading.Event, server: RawServer | None = None) -> None:
+    """Headers at once, then a declared body at one byte a second."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nContent-Type: application/json\r\n\r\n")
+    _trickle(conn, stop, b"{" + b" " * 99_999, server)
+
+
+def redirect_to(location: bytes) -> Callable[[socket.socket, threading.Event], None]:
+    """A redirect whose Location header is sent exactly as given (a real server library would
+    refuse to send a malformed one)."""
+    def behave(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\nContent-Length: 0\r\n\r\n")
+    return behave
 
 
 def broken_chunks(conn: socket.socket, stop: threading.Event) -> None:

@@ -28,7 +28,8 @@ def _describe(outcome: Outcome) -> str:
     if outcome.status == "current":
         return f"Already current: dataset {outcome.version}."
     if outcome.status == "rolled_back":
-        return f"Rolled back from dataset {outcome.previous_version} to dataset {outcome.version}."
+        text = f"Rolled back from dataset {outcome.previous_version} to dataset {outcome.version}."
+        return text + (f"\n{outcome.note}" if outcome.note else "")
     verb = "Installed" if outcome.status == "installed" else "Available:"
     head = f"{verb} dataset {outcome.version} (you had {outcome.previous_version}), signed by key {outcome.key_id}."
     counts = ", ".join(f"{len(v)} {k.replace('_', ' ')}" for k, v in outcome.changes.items() if v)
@@ -37,34 +38,44 @@ def _describe(outcome: Outcome) -> str:
 
 @click.command("update", cls=CrisisCommand)
 @click.option("--url", help="Where to download the dataset (its signature is URL + .minisig).")
+@click.option("--file", "file", type=click.Path(dir_okay=False),
+              help="Install a signed dataset from a file instead (its signature beside it: FILE.minisig).")
 @click.option("--check", "check_only", is_flag=True, help="Only say whether a newer dataset exists.")
 @click.option("--rollback", is_flag=True, help="Go back to the previous dataset (or the bundled one).")
 @output_options
-def update_cmd(app: App, url: str | None, check_only: bool, rollback: bool) -> int:
+def update_cmd(app: App, url: str | None, file: str | None, check_only: bool, rollback: bool) -> int:
     """Download, verify and install newer crisis-line data.
 
     Nothing is replaced unless the download is signed by a trusted key, parses, passes every
-    validation rule, keeps every country and is newer than what you have. Lookups never need
-    the network; a failed update leaves your data exactly as it was.
+    validation rule, keeps every country and its lines, and is newer than what you have.
+    Lookups never need the network; a failed or interrupted update leaves your data as it was.
+    With --file (no network: a copy from a USB stick, say) the same checks apply.
 
     \b
-    Exit codes: 0 installed or already current; 4 network or server failure (or another update
-    running); 5 signature, parse or validation failure.
+    Exit codes: 0 installed, already current or rolled back; 2 usage problem or a data
+    directory that cannot be written; 3 nothing to roll back; 4 network or server failure (or
+    another update running); 5 signature, parse or validation failure.
     """
     from .. import update
 
-    if rollback and check_only:
-        raise UsageProblem("--rollback and --check do not go together")
+    if rollback and (check_only or url or file):
+        raise UsageProblem("--rollback does not go with --check, --url or --file")
+    if url and file:
+        raise UsageProblem("give --url or --file, not both")
+    progress = app.screen.talk if app.screen.err.isatty() else (lambda _msg: None)
     if rollback:
         outcome = update.rollback(app.env)
+    elif file:
+        keys = update.trusted_keys(app.env, app.config.trusted_keys)
+        outcome = update.install_file(app.env, file, keys, check_only=check_only, progress=progress)
     else:
         source = _source(app, url)
         keys = update.trusted_keys(app.env, app.config.trusted_keys)
-        progress = app.screen.talk if app.screen.err.isatty() else (lambda _msg: None)
         outcome = update.run_update(app.env, source, keys, check_only=check_only, progress=progress)
     if app.format == "json":
         data = {"status": outcome.status, "version": outcome.version, "previous_version": outcome.previous_version,
-                "source_url": outcome.source_url, "key_id": outcome.key_id, "changes": outcome.changes}
+                "source_url": outcome.source_url, "key_id": outcome.key_id, "changes": outcome.changes,
+                "note": outcome.note}
         app.reload_dataset()  # report the dataset now active
         app.screen.data(render.envelope("update", data, app.dataset_meta()))
     else:
