@@ -380,6 +380,11 @@ def check_candidate(data: bytes, signature: bytes, keys: list[PublicKey], active
     if candidate.info.dataset_version < floor:
         raise UpdateRefused(f"{what} is dataset {candidate.info.dataset_version}, older than {floor} "
                             "which you already have; refusing to go back")
+    if candidate.info.dataset_version == active.info.dataset_version:
+        if doc == active.raw:
+            return doc, key  # what we already have, checked when it was installed or shipped
+        raise UpdateRefused(f"{what} is dataset {candidate.info.dataset_version} like the one you have, but "
+                            "different; a changed dataset needs a higher dataset_version")
     emptied = gutted(active.raw, doc)
     if emptied:
         raise UpdateRefused(f"{what} drops most or all crisis lines of {', '.join(emptied[:10])}; refusing it")
@@ -553,11 +558,8 @@ def _install_checked(env: Mapping[str, str], directory: str, state: UpdateState,
     doc, key = check_candidate(data, signature, keys, active, state, now.date(), what=what)
     _checkpoint(env, "verified")
     version = doc["dataset_version"]
-    if version == active.info.dataset_version:
-        if active.raw == doc or check_only:
-            return Outcome("current", version, source_url=source, key_id=key.key_id_hex)
-        raise UpdateRefused(f"{what} is dataset {version} like the one you have, but different; "
-                            "a changed dataset needs a higher dataset_version")
+    if version == active.info.dataset_version:  # and the same content (check_candidate)
+        return Outcome("current", version, source_url=source, key_id=key.key_id_hex)
     diff = changes(active.raw, doc)
     if check_only:
         return Outcome("available", version, active.info.dataset_version, source, key.key_id_hex, diff)
