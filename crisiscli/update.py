@@ -388,7 +388,7 @@ def check_candidate(data: bytes, signature: bytes, keys: list[PublicKey], active
     emptied = gutted(active.raw, doc)
     if emptied:
         raise UpdateRefused(f"{what} drops most or all crisis lines of {', '.join(emptied[:10])}; refusing it")
-    problems = _validate(doc, today, hashlib.sha256(data).hexdigest())
+    problems = validate_safely(doc, today, hashlib.sha256(data).hexdigest())
     if problems:
         shown = "; ".join(render.safe_text(str(p)) for p in problems[:3])
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
@@ -402,7 +402,7 @@ def check_candidate(data: bytes, signature: bytes, keys: list[PublicKey], active
 _VALIDATED: dict[tuple[str, date], list[Any]] = {}
 
 
-def _validate(doc: dict[str, Any], today: date, sha256: str | None = None) -> list[Any]:
+def validate_safely(doc: dict[str, Any], today: date, sha256: str | None = None) -> list[Any]:
     """Every validation rule; a value of a wrong type deep inside is a problem, never a crash."""
     from .validate import Problem, validate
 

@@ -233,3 +233,30 @@ def test_update_from_a_missing_file_is_a_usage_error(upd, tmp_path):
     assert upd("update", "--rollback", "--file", "x").returncode == 2
 
 
+
+
+# --- data validate ----------------------------------------------------------------------------------
+
+def test_data_validate_on_a_missing_file_is_a_usage_error(run, tmp_path):
+    result = run("data", "validate", str(tmp_path / "nope.json"))
+    assert result.returncode == 2 and "cannot read" in result.stderr and "no such file" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_data_validate_honours_csv_and_plain(run, tmp_path):
+    import csv
+    import io
+
+    good = run("data", "validate", "--format", "csv")
+    assert good.returncode == 0
+    assert list(csv.reader(io.StringIO(good.stdout)))[0] == ["file", "valid", "path", "message"]
+    assert list(csv.reader(io.StringIO(good.stdout)))[1][1] == "true"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"schema_version": "1.0"}', encoding="utf-8")
+    result = run("data", "validate", str(bad), "--format", "csv")
+    assert result.returncode == 5
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["file", "valid", "path", "message"] and len(rows) >= 2
+    assert all(row[0] == str(bad) and row[1] == "false" for row in rows[1:])
+    plain = run("data", "validate", str(bad), "--format", "plain")
+    assert plain.returncode == 5 and plain.stdout.split("\n")[0].split("\t")[:2] == [str(bad), "false"]

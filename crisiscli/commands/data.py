@@ -6,7 +6,7 @@ import click
 
 from .. import render
 from ..cli import App, CrisisCommand, CrisisSubGroup, output_options
-from ..errors import EXIT_INVALID, DatasetError
+from ..errors import EXIT_INVALID, DatasetError, UsageProblem
 
 
 @click.group("data", cls=CrisisSubGroup)
@@ -49,24 +49,32 @@ def validate_cmd(app: App, file: str | None) -> int:
 
     Rules: the JSON Schema (jsonschema), characters, digits equal the digits of dial, https links,
     unique ids, ISO codes, numbers valid for their country (phonenumbers), retired numbers never
-    active, dates real and not in the future.
+    active, dates real and not in the future. A FILE that cannot be read is a usage error (exit 2).
     """
     from ..dataset import MAX_BYTES, parse_strict
-    from ..validate import Problem, validate
+    from ..update import validate_safely
+    from ..validate import Problem
 
     path = file or app.dataset.info.path
     try:
         with open(path, "rb") as fh:
-            doc = parse_strict(fh.read(MAX_BYTES + 1), what=path)
-        problems = validate(doc, app.today())
+            data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise DatasetError(f"cannot read {path}: {exc.strerror or exc}") from None
+        reason = (exc.strerror or type(exc).__name__).lower()
+        raise UsageProblem(f"cannot read {path}: {reason}") from None
+    try:
+        doc = parse_strict(data, what=path)
+        problems = validate_safely(doc, app.today())
     except DatasetError as exc:
         problems = [Problem("$", exc.message)]
     if app.format == "json":
-        data = {"file": path, "valid": not problems, "problems": [{"path": p.path, "message": p.message}
-                                                                  for p in problems]}
-        app.screen.data(render.envelope("data validate", data, None))
+        data_out = {"file": path, "valid": not problems, "problems": [{"path": p.path, "message": p.message}
+                                                                      for p in problems]}
+        app.screen.data(render.envelope("data validate", data_out, None))
+    elif app.format in ("csv", "plain"):
+        rows = [{"file": path, "valid": "false", "path": p.path, "message": p.message} for p in problems] \
+            or [{"file": path, "valid": "true", "path": "", "message": ""}]
+        app.screen.data(render.records(rows, app.format))
     elif problems:
         app.screen.data("\n".join(render.safe_text(str(p)) for p in problems))
     else:
@@ -75,3 +83,4 @@ def validate_cmd(app: App, file: str | None) -> int:
         app.screen.error(f"crisiscli: {len(problems)} problem(s) in {path}")
         return EXIT_INVALID
     return 0
+

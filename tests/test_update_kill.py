@@ -1,0 +1,121 @@
+"""Kill `crisiscli update` and `update --rollback` at every step, the way a power cut would.
+
+Each run is a real process told by CRISISCLI_TEST_DIE_AT to call os._exit at one step (after
+taking the lock, after verifying, before and after each rename, after the state write, after the
+clean-up). Whatever step it died at: a lookup shows the newest committed verified dataset with no
+warning, `--rollback` returns to the one before it, the copy to roll back to is never touched
+before the new state is committed, and the next update works and leaves no temporary file.
+
+The killed processes run side by side (one per step) so the file costs one update's time, not
+eleven."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import BIN, base_env
+from crisiscli.update import DIE_AT_ENV, DIE_EXIT_CODE, STEPS
+from inprocess import invoke
+from signing import dataset_bytes
+from updating import BASE, BODY_V3, installed_template, key, make_doc  # noqa: F401
+
+V4 = BASE + 3
+BODY_V4 = dataset_bytes(make_doc(V4, "never lands unless committed"))
+COMMIT = STEPS.index("state-renamed")  # from this step on, the new state is the committed one
+
+
+def _env(root: Path, keyfile: Path) -> dict[str, str]:
+    return {**base_env(root), "CRISISCLI_TRUSTED_KEYS": str(keyfile)}
+
+
+@pytest.fixture(scope="session")
+def two_updates(installed_template, key, tmp_path_factory) -> Path:
+    """A machine with dataset BASE+2 current and BASE+1 as the previous copy."""
+    root = tmp_path_factory.mktemp("two-updates")
+    shutil.copytree(installed_template, root / "data", copy_function=shutil.copy2)
+    keyfile = key.write_public(root / "test.pub")
+    (root / "v3.json").write_bytes(BODY_V3)
+    (root / "v3.json.minisig").write_bytes(key.sign(BODY_V3))
+    result = invoke("update", "--file", str(root / "v3.json"), env=_env(root, keyfile))
+    assert result.returncode == 0, result.stderr
+    return root / "data"
+
+
+def _machine(two_updates: Path, root: Path, key) -> tuple[dict[str, str], Path]:
+    root.mkdir()
+    shutil.copytree(two_updates, root / "data", copy_function=shutil.copy2)
+    keyfile = key.write_public(root / "test.pub")
+    return _env(root, keyfile), root
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (root / "data").iterdir() if p.name != "update.lock"}
+
+
+def _version_and_warnings(env: dict[str, str]) -> tuple[int, str]:
+    result = invoke("lines", "GB", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)["dataset"]["version"], result.stderr
+
+
+def _previous_copy(root: Path) -> bytes:
+    state = json.loads((root / "data" / "state.json").read_text(encoding="utf-8"))
+    return (root / "data" / state["previous"]["file"]).read_bytes()
+
+
+def test_killing_an_update_at_any_step_loses_nothing(two_updates, key, tmp_path):
+    machines = {step: _machine(two_updates, tmp_path / step, key) for step in STEPS}
+    previous_before = _previous_copy(next(iter(machines.values()))[1])
+    procs = {}
+    for step, (env, root) in machines.items():
+        (root / "v4.json").write_bytes(BODY_V4)
+        (root / "v4.json.minisig").write_bytes(key.sign(BODY_V4))
+        procs[step] = subprocess.Popen([str(BIN), "update", "--file", str(root / "v4.json")],
+                                       env={**env, DIE_AT_ENV: step}, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, text=True)
+    for step, proc in procs.items():
+        _out, err = proc.communicate(timeout=120)
+        assert proc.returncode == DIE_EXIT_CODE, (step, proc.returncode, err)
+
+    for index, step in enumerate(STEPS):
+        env, root = machines[step]
+        committed = index >= COMMIT
+        version, warnings = _version_and_warnings(env)
+        assert (step, version, warnings) == (step, V4 if committed else BASE + 2, "")
+        if not committed:  # the copy to roll back to was not touched before the commit
+            assert _previous_copy(root) == previous_before, step
+        rolled = invoke("update", "--rollback", env=env)
+        assert rolled.returncode == 0, (step, rolled.stderr)
+        version, warnings = _version_and_warnings(env)
+        assert (step, version, warnings) == (step, BASE + 2 if committed else BASE + 1, "")
+        again = invoke("update", "--file", str(root / "v4.json"), env=env)
+        assert again.returncode == 0 and f"Installed dataset {V4}" in again.stdout, (step, again.stderr)
+        assert _version_and_warnings(env) == (V4, "")
+        assert not [name for name in _files(root) if name.startswith(".tmp-")], step
+        names = {name for name in _files(root) if name.startswith("hotlines-")}
+        assert len(names) == 4, (step, names)  # current and previous, each with its signature
+
+
+ROLLBACK_STEPS = ("locked", "state-written", "state-renamed", "cleaned-after")
+
+
+def test_killing_a_rollback_at_any_step_loses_nothing(two_updates, key, tmp_path):
+    machines = {step: _machine(two_updates, tmp_path / step, key) for step in ROLLBACK_STEPS}
+    procs = {step: subprocess.Popen([str(BIN), "update", "--rollback"], env={**env, DIE_AT_ENV: step},
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for step, (env, _root) in machines.items()}
+    for step, proc in procs.items():
+        _out, err = proc.communicate(timeout=60)
+        assert proc.returncode == DIE_EXIT_CODE, (step, proc.returncode, err)
+    for step, (env, root) in machines.items():
+        committed = ROLLBACK_STEPS.index(step) >= ROLLBACK_STEPS.index("state-renamed")
+        assert _version_and_warnings(env) == (BASE + 1 if committed else BASE + 2, ""), step
+        rolled = invoke("update", "--rollback", env=env)
+        assert rolled.returncode == 0, (step, rolled.stderr)
+        assert _version_and_warnings(env) == (BASE if committed else BASE + 1, ""), step
+
