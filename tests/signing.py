@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 
 class TestKey:
@@ -34,6 +34,21 @@ class TestKey:
 
     def write_public(self, path: Path) -> Path:
         path.write_text(self.public_text(), encoding="utf-8")
+        return path
+
+    def secret_text(self) -> str:
+        """minisign's unencrypted secret-key file (`minisign -G -W`), for tools/publish_data.py."""
+        seed = self.secret.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        public = self.secret.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        sk = seed + public
+        checksum = hashlib.blake2b(b"Ed" + self.key_id + sk, digest_size=32).digest()
+        raw = b"Ed" + b"\0\0" + b"B2" + bytes(32) + bytes(8) + bytes(8) + self.key_id + sk + checksum
+        return "untrusted comment: throwaway key made by tests/signing.py for one test\n" + base64.b64encode(raw).decode() + "\n"
+
+    def write_secret(self, path: Path) -> Path:
+        """A throwaway secret key, private to this user (made for one test, never a real key)."""
+        path.write_text(self.secret_text(), encoding="utf-8")
+        path.chmod(0o600)
         return path
 
     def sign(self, data: bytes, trusted_comment: str = "timestamp:0\tfile:hotlines.json\thashed") -> bytes:
