@@ -36,6 +36,7 @@ COMMANDS = {
     "plan": "crisiscli.commands.plan:plan_group",
     "where": "crisiscli.commands.where:where_cmd",
     "search": "crisiscli.commands.search:search_cmd",
+    "report": "crisiscli.commands.report:report_cmd",
 }
 EXIT_CODES_HELP = ("Exit codes: 0 ok; 1 unexpected error; 2 usage error or unknown country; "
                    "3 nothing matched; 4 network failure; 5 verification or validation failure.")
