@@ -18,8 +18,15 @@ from .errors import EXIT_USAGE, CrisisError
 
 
 def user_data_dir(env: Mapping[str, str]) -> str:
-    """The user data directory (CRISISCLI_DATA_DIR overrides), created private (0700) if missing
-    and checked writable; StorageError (a sentence, exit 2) when it cannot be."""
+    """The user data directory (CRISISCLI_DATA_DIR overrides), created private (0700) if missing."""
+    path = data_dir(env)
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    return path
+
+
+def writable_data_dir(env: Mapping[str, str]) -> str:
+    """user_data_dir() for a writer that must say clearly why it cannot write: StorageError (a
+    sentence, exit 2) for a directory that cannot be made or written, never a traceback."""
     path = data_dir(env)
     try:
         os.makedirs(path, mode=0o700, exist_ok=True)

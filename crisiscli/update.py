@@ -33,7 +33,7 @@ from .dataset import MAX_BYTES, Dataset, load_active, load_installed, parse_stri
 from .errors import EXIT_INVALID, EXIT_NETWORK, EXIT_NO_MATCH, CrisisError, DatasetError, UsageProblem
 from .signature import MAX_SIGNATURE_BYTES, PublicKey, SignatureError, trusted_keys, verify
 from .store import (DATASET_PREFIX, LOCK_FILE, SIGNATURE_SUFFIX, Installed, Stamp, StorageError,
-                    UpdateState, atomic_write, dataset_name, load_state, read_stamps, user_data_dir,
+                    UpdateState, atomic_write, dataset_name, load_state, read_stamps, writable_data_dir,
                     write_stamps, write_state)
 
 __all__ = ["trusted_keys", "run_update", "install_file", "rollback", "fetch", "Limits", "Outcome"]
@@ -485,7 +485,7 @@ def run_update(env: Mapping[str, str], url: str, keys: list[PublicKey], check_on
     if url.endswith("/"):
         url += "hotlines.json"  # a feed directory, as tools/publish_data.py writes it
     check_url(url)
-    directory = user_data_dir(env)
+    directory = writable_data_dir(env)
     with _update_lock(directory):
         _checkpoint(env, "locked")
         return _update_locked(env, directory, url, keys, check_only, progress)
@@ -528,7 +528,7 @@ def install_file(env: Mapping[str, str], path: str, keys: list[PublicKey], check
     except UsageProblem:
         raise SignatureError(f"no signature beside {render.safe_text(path)} (expected "
                              f"{render.safe_text(path)}{SIGNATURE_SUFFIX}); refusing an unsigned dataset") from None
-    directory = user_data_dir(env)
+    directory = writable_data_dir(env)
     with _update_lock(directory):
         _checkpoint(env, "locked")
         state = load_state(directory)
@@ -626,7 +626,7 @@ def _cleanup(directory: str, state: UpdateState) -> None:
 def rollback(env: Mapping[str, str]) -> Outcome:
     """Back to the previous verified copy, or to the bundled data when there is none; the copy
     rolled back from is removed only after the new state is committed."""
-    directory = user_data_dir(env)
+    directory = writable_data_dir(env)
     with _update_lock(directory):
         _checkpoint(env, "locked")
         state = load_state(directory)
