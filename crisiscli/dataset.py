@@ -234,7 +234,7 @@ def _parse_fast(data: bytes, path: str) -> dict[str, Any]:
     return doc
 
 
-_BUNDLED_CACHE: dict[tuple[str, int, int], dict[str, Any]] = {}
+_BUNDLED_CACHE: dict[tuple[str, int, int], Mapping[str, Any]] = {}
 
 
 def load_bundled() -> Dataset:
@@ -247,12 +247,12 @@ def load_bundled() -> Dataset:
     except OSError:
         return load_file(BUNDLED_PATH, origin="bundled", strict=False)
     key = (BUNDLED_PATH, st.st_size, st.st_mtime_ns)
-    doc = _BUNDLED_CACHE.get(key)
-    if doc is None:
-        doc = load_file(BUNDLED_PATH, origin="bundled", strict=False)._doc
+    cached = _BUNDLED_CACHE.get(key)
+    if cached is None:
+        cached = load_file(BUNDLED_PATH, origin="bundled", strict=False)._doc
         _BUNDLED_CACHE.clear()
-        _BUNDLED_CACHE[key] = doc
-    return Dataset(doc, origin="bundled", path=BUNDLED_PATH)
+        _BUNDLED_CACHE[key] = cached
+    return Dataset(cached, origin="bundled", path=BUNDLED_PATH)
 
 
 def load_active(env: Mapping[str, str] | None = None) -> Dataset:

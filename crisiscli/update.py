@@ -298,7 +298,7 @@ def _fetch_blocking(url: str, limits: Limits, etag: str | None, max_bytes: int |
         verb = "could not download from" if "before the end" in phrase or "malformed" in phrase else "could not reach"
         raise NetworkError(f"{verb} {_host(current)}: {phrase}; your data is unchanged") from None
     except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
-            requests.exceptions.MissingSchema, requests.exceptions.InvalidHeader) as exc:
+            requests.exceptions.MissingSchema, requests.exceptions.InvalidHeader):
         raise NetworkError(f"could not download from {_host(current)}: the address "
                            f"{render.safe_text(current[:200])!r} is not usable; your data is unchanged") from None
     except requests.exceptions.RequestException as exc:
@@ -339,7 +339,7 @@ def gutted(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
             return None
         return {line["id"] for line in lines if isinstance(line, Mapping) and isinstance(line.get("id"), str)}, len(lines)
 
-    out = []
+    out: list[str] = []
     new_countries = new.get("countries")
     if not isinstance(new_countries, Mapping):
         return out

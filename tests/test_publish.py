@@ -15,7 +15,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from signing import TestKey, dataset_bytes
-from updating import BASE, BODY_NEXT, BODY_V3, key, make_doc, run, upd  # noqa: F401
+from updating import BASE, BODY_NEXT, BODY_V3, key, make_doc, run, upd  # noqa: F401, F811
 
 REPO = Path(__file__).resolve().parent.parent
 TOOL = REPO / "tools" / "publish_data.py"

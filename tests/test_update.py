@@ -16,7 +16,6 @@ import json
 import shutil
 import subprocess
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,7 +25,7 @@ from werkzeug import Response
 
 import rawserver
 from conftest import BIN
-from signing import TestKey, dataset_bytes
+from signing import dataset_bytes
 from updating import (BASE, BODY_NEXT, BODY_V3, SIGNATURE_BAD, SIGNED_BAD, V3, assert_unchanged,  # noqa: F401
                       installed, installed_template, key, make_doc, numbers, run, serve, snapshot, state_of, upd)
 

@@ -93,8 +93,9 @@ def test_data_validate_rejects_broken_json(run, tmp_path, content):
 
 
 def test_data_validate_missing_file(run, tmp_path):
+    """A FILE that is not there is a usage error (issue 13), not a validation failure."""
     result = run("data", "validate", str(tmp_path / "nope.json"))
-    assert result.returncode == 5 and "cannot read" in result.stderr
+    assert result.returncode == 2 and "cannot read" in result.stderr
 
 
 def test_data_validate_default_is_the_active_dataset(run):

@@ -9,12 +9,16 @@ report is printed for the person to send themselves, so no data leaves the machi
 from __future__ import annotations
 
 import difflib
+from typing import TYPE_CHECKING
 
 import click
 
 from .. import __version__, render
 from ..cli import App, CrisisCommand, output_options
 from ..errors import UsageProblem
+
+if TYPE_CHECKING:
+    from ..model import Country, Line
 
 # Where reports go. The project has no published contact yet; when it has one (a tracker URL
 # or an address), put it here and in data/README.md. Never invent one.
@@ -31,7 +35,7 @@ WHAT_IS_WRONG = (
 )
 
 
-def _find_line(app: App, line_id: str):  # type: ignore[no-untyped-def]
+def _find_line(app: App, line_id: str) -> tuple[Country, Line]:
     """The line and its country; a usage error with near ids when there is none. Ids start with
     their country's code, so that country is searched first; the others only if need be."""
     dataset = app.dataset
@@ -51,7 +55,7 @@ def _find_line(app: App, line_id: str):  # type: ignore[no-untyped-def]
                        "`crisiscli lines COUNTRY --format plain` (and `id` in --json).", suggestions=near)
 
 
-def _numbers(line) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+def _numbers(line: Line) -> list[dict[str, str]]:
     out = []
     for contact in line.contacts:
         entry = {"type": contact.type, "display": contact.display}
@@ -63,7 +67,7 @@ def _numbers(line) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
     return out
 
 
-def report_text(country, line, meta: dict[str, object]) -> str:  # type: ignore[no-untyped-def]
+def report_text(country: Country, line: Line, meta: dict[str, object]) -> str:
     """The report as plain text, every value from the data made safe for a terminal."""
     s = render.safe_text
     numbers = []
