@@ -60,13 +60,15 @@ def fsync_dir(path: str) -> None:
 
 
 def atomic_write(path: str, data: bytes, mode: int = 0o600,
-                 before_replace: Callable[[str], None] | None = None) -> None:
+                 before_replace: Callable[[str], None] | None = None, durable: bool = True) -> None:
     """Write `data` to `path` so that readers see the old file or the new one, never a mix.
 
     The temporary file is created in the same directory with `mode` from the start (no moment
     where it is readable by others), flushed and fsynced, then renamed over `path`, and the
     directory is fsynced. On any error the temporary file is removed and `path` is untouched.
     `before_replace` is a test hook called with the temporary path just before the rename.
+    `durable=False` skips both fsyncs, for caches whose loss costs only a recomputation (a
+    lookup must not wait on the disk for them).
     """
     import tempfile
 
@@ -79,7 +81,8 @@ def atomic_write(path: str, data: bytes, mode: int = 0o600,
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         if before_replace is not None:
             before_replace(tmp)
         os.replace(tmp, path)
@@ -89,7 +92,8 @@ def atomic_write(path: str, data: bytes, mode: int = 0o600,
         except OSError:
             pass
         raise
-    fsync_dir(directory)
+    if durable:
+        fsync_dir(directory)
 
 
 STATE_FILE = "state.json"
@@ -299,7 +303,8 @@ def read_stamps(directory: str) -> dict[str, Stamp]:
 
 
 def write_stamps(directory: str, stamps: Mapping[str, Stamp]) -> None:
-    """Record verified files (raises OSError; lookups call it only best-effort)."""
+    """Record verified files (raises OSError; lookups call it only best-effort). Not fsynced: a
+    stamp lost in a crash only means one more signature check."""
     doc = {name: {"size": s.size, "mtime_ns": s.mtime_ns, "sig_size": s.sig_size,
                   "sig_mtime_ns": s.sig_mtime_ns, "key_id": s.key_id} for name, s in sorted(stamps.items())}
-    atomic_write(os.path.join(directory, VERIFIED_FILE), json.dumps(doc, indent=1).encode())
+    atomic_write(os.path.join(directory, VERIFIED_FILE), json.dumps(doc, indent=1).encode(), durable=False)

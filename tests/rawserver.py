@@ -35,6 +35,9 @@ class RawServer:
                 conn, _ = self.sock.accept()
             except OSError:
                 continue
+            if self.stop.is_set():  # the wake-up connection from close()
+                conn.close()
+                break
             conn.settimeout(5)
             try:
                 conn.recv(65536)  # the request
@@ -50,8 +53,12 @@ class RawServer:
 
     def close(self) -> None:
         self.stop.set()
-        self.sock.close()
+        try:  # wake accept() now rather than at its next 0.2 s timeout
+            socket.create_connection(self.sock.getsockname(), timeout=1).close()
+        except OSError:
+            pass
         self.thread.join(timeout=5)
+        self.sock.close()
 
 
 def close_at_once(conn: socket.socket, stop: threading.Event) -> None:

@@ -6,16 +6,14 @@ from __future__ import annotations
 import base64
 import json
 import os
-import ssl
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from pytest_httpserver import HTTPServer
 
 from signing import TestKey, dataset_bytes
-from updating import BASE, BODY_NEXT, BODY_V3, key, make_doc, run, upd  # noqa: F401, F811
+from updating import BASE, BODY_NEXT, BODY_V3, key, make_doc, run, tls, tls_server, upd  # noqa: F401, F811
 
 REPO = Path(__file__).resolve().parent.parent
 TOOL = REPO / "tools" / "publish_data.py"
@@ -66,21 +64,6 @@ def signer(key: TestKey, tmp_path) -> tuple[TestKey, Path]:
     """The session's throwaway key (the one `upd` trusts), with its secret half in a 0600 file."""
     (tmp_path / "secret").mkdir()
     return key, key.write_secret(tmp_path / "secret" / "throwaway.key")
-
-
-@pytest.fixture
-def tls(tmp_path):
-    trustme = pytest.importorskip("trustme")
-    ca = trustme.CA()
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context)
-    server.start()
-    ca_file = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    yield server, str(ca_file)
-    server.clear()
-    server.stop()
 
 
 def test_publish_a_feed_serve_it_over_https_and_install_it(signer, tls, upd, run, tmp_path):

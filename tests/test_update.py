@@ -20,14 +20,14 @@ from functools import lru_cache
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 import rawserver
 from conftest import BIN
 from signing import dataset_bytes
 from updating import (BASE, BODY_NEXT, BODY_V3, SIGNATURE_BAD, SIGNED_BAD, V3, assert_unchanged,  # noqa: F401
-                      installed, installed_template, key, make_doc, numbers, run, serve, snapshot, state_of, upd)
+                      installed, installed_template, key, make_doc, numbers, run, serve, snapshot, state_of, tls,
+                      tls_server, upd)
 
 
 # --- success ----------------------------------------------------------------------------------
@@ -225,7 +225,7 @@ RAW_BAD = {
 
 
 # a smaller deadline and timeout where the test waits for them (1 s and 0.5 s are plenty on loopback)
-FASTER = {"slow drip past the deadline": {"CRISISCLI_DEADLINE": "1"}, "read timeout": {"CRISISCLI_TIMEOUT": "0.5"}}
+FASTER = {"slow drip past the deadline": {"CRISISCLI_DEADLINE": "0.5"}, "read timeout": {"CRISISCLI_TIMEOUT": "0.5"}}
 
 
 @pytest.mark.parametrize("case", sorted(RAW_BAD))
@@ -258,24 +258,6 @@ def test_plain_http_to_another_host_is_refused_before_connecting(upd):
 
 
 # --- HTTPS --------------------------------------------------------------------------------------
-
-@pytest.fixture
-def tls(tmp_path):
-    trustme = pytest.importorskip("trustme")
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    import ssl
-
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(context)
-    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context)
-    server.start()
-    ca_file = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    yield server, str(ca_file)
-    server.clear()
-    server.stop()
-
 
 def test_https_install_and_refusals(upd, key, tls, run, tmp_path):
     server, ca_file = tls

@@ -101,6 +101,33 @@ def numbers(run) -> list:
 
 
 @pytest.fixture(scope="session")
+def tls_server(tmp_path_factory):
+    """One HTTPS server on 127.0.0.1 for the session, its certificate from a throwaway CA
+    (trustme); stopping a server costs half a second, so it is started once."""
+    import ssl
+
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context)
+    server.start()
+    ca_file = tmp_path_factory.mktemp("tls") / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    yield server, str(ca_file)
+    server.stop()
+
+
+@pytest.fixture
+def tls(tls_server):
+    """The session's HTTPS server, cleared for this test."""
+    server, _ca = tls_server
+    server.clear()
+    yield tls_server
+    server.clear()
+
+
+@pytest.fixture(scope="session")
 def installed_template(make_httpserver, key, tmp_path_factory) -> Path:
     """Once per session: a machine where the next dataset was installed by a real update."""
     root = tmp_path_factory.mktemp("installed")
