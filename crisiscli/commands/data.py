@@ -51,6 +51,8 @@ def validate_cmd(app: App, file: str | None) -> int:
     unique ids, ISO codes, numbers valid for their country (phonenumbers), retired numbers never
     active, dates real and not in the future. A FILE that cannot be read is a usage error (exit 2).
     """
+    import hashlib
+
     from ..dataset import MAX_BYTES, parse_strict
     from ..update import validate_safely
     from ..validate import Problem
@@ -64,7 +66,7 @@ def validate_cmd(app: App, file: str | None) -> int:
         raise UsageProblem(f"cannot read {path}: {reason}") from None
     try:
         doc = parse_strict(data, what=path)
-        problems = validate_safely(doc, app.today())
+        problems = validate_safely(doc, app.today(), hashlib.sha256(data).hexdigest())
     except DatasetError as exc:
         problems = [Problem("$", exc.message)]
     if app.format == "json":
