@@ -118,6 +118,11 @@ def _version_and_warnings(env: dict[str, str]) -> tuple[int, str]:
     return json.loads(result.stdout)["dataset"]["version"], result.stderr
 
 
+def _numbers(env: dict[str, str]) -> list:
+    doc = json.loads(invoke("lines", "GB", "US", "--json", env=env).stdout)
+    return [(s["emergency"], s["lines"]) for s in doc["data"]]
+
+
 def _previous_copy(root: Path) -> bytes:
     state = json.loads((root / "data" / "state.json").read_text(encoding="utf-8"))
     return (root / "data" / state["previous"]["file"]).read_bytes()
@@ -129,6 +134,7 @@ def test_killing_an_update_at_any_step_loses_nothing(two_updates, key, tmp_path)
     shared = tmp_path / "v4.json"
     shared.write_bytes(BODY_V4)
     (tmp_path / "v4.json.minisig").write_bytes(key.sign(BODY_V4))
+    numbers_before = _numbers(next(iter(machines.values()))[0])
     _kill_each(machines, ["update", "--file", str(shared)], warm=shared)
 
     for index, step in enumerate(STEPS):
@@ -136,6 +142,8 @@ def test_killing_an_update_at_any_step_loses_nothing(two_updates, key, tmp_path)
         committed = index >= COMMIT
         version, warnings = _version_and_warnings(env)
         assert (step, version, warnings) == (step, V4 if committed else BASE + 2, "")
+        if not committed:
+            assert _numbers(env) == numbers_before, step  # the very same numbers as before the kill
         if not committed:  # the copy to roll back to was not touched before the commit
             assert _previous_copy(root) == previous_before, step
         rolled = invoke("update", "--rollback", env=env)
