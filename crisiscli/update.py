@@ -127,8 +127,9 @@ def check_url(url: str, *, redirect_from: str | None = None) -> str:
     if redirect_from and not url.isascii():
         host = None  # a Location header is ASCII (RFC 9110); anything else is a broken server
     if not host:
-        where = f"{_host(redirect_from)} redirected to " if redirect_from else ""
-        raise error(f"{where}{shown!r}, which is not a usable address")
+        if redirect_from:
+            raise error(f"{_host(redirect_from)} redirected to {shown!r}, which is not a usable address")
+        raise error(f"{shown!r} is not a usable address (expected https://HOST/PATH)")
     if parts.scheme == "https":
         return url
     if parts.scheme == "http" and is_loopback(host) and not (redirect_from or "").startswith("https:"):

@@ -260,3 +260,9 @@ def test_data_validate_honours_csv_and_plain(run, tmp_path):
     assert all(row[0] == str(bad) and row[1] == "false" for row in rows[1:])
     plain = run("data", "validate", str(bad), "--format", "plain")
     assert plain.returncode == 5 and plain.stdout.split("\n")[0].split("\t")[:2] == [str(bad), "false"]
+
+
+def test_a_url_given_by_the_user_that_is_not_an_address_is_a_usage_error(upd):
+    for url in ("https://[::1/x.json", "https:///x.json", "hotlines.json"):
+        result = upd("update", "--url", url)
+        assert result.returncode == 2 and "is not a usable address" in result.stderr, (url, result.stderr)
