@@ -123,16 +123,36 @@ class App:
         return help_footer(self, country)
 
 
-_CURRENT: list[App] = []
+class RunState:
+    """What one invocation knows beyond its arguments: the App a command built, and output
+    options given before the command name. It lives in the root context's `obj`, so nothing
+    leaks from one invocation to the next (CliRunner runs many in one process)."""
+
+    __slots__ = ("app", "fmt", "quiet", "color")
+
+    def __init__(self) -> None:
+        self.app: App | None = None
+        self.fmt: str | None = None
+        self.quiet = False
+        self.color: str | None = None
+
+
+def _state() -> RunState | None:
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj if isinstance(obj, RunState) else None
 
 
 def remember(app: App) -> None:
     """Make `app` the one errors and help screens of this run use (its format, its country)."""
-    _CURRENT.append(app)
+    state = _state()
+    if state is not None:
+        state.app = app
 
 
 def current_app() -> App | None:
-    return _CURRENT[-1] if _CURRENT else None
+    state = _state()
+    return state.app if state is not None else None
 
 
 def help_footer(app: App | None, country: Any = None) -> str:
@@ -209,7 +229,9 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
                   help="Colour (default auto: only on a terminal, never with NO_COLOR).")
     @functools.wraps(func)
     def wrapper(fmt: str | None, as_json: bool, quiet: bool, color: str | None, **kwargs: Any) -> Any:
-        app = App("json" if as_json else fmt, quiet, color, os.environ)
+        state = _state() or RunState()
+        chosen = "json" if as_json else fmt
+        app = App(chosen or state.fmt, quiet or state.quiet, color or state.color, os.environ)
         remember(app)
         return func(app, **kwargs)
 
@@ -235,12 +257,16 @@ class CrisisSubGroup(click.Group):
 
 
 class CrisisGroup(CrisisSubGroup):
-    """The top-level group: commands loaded on demand, and aliases (hotlines -> lines)."""
+    """The top-level group: commands loaded on demand, aliases, a country typed where a command
+    was expected (`crisiscli GB` shows `now GB`), and every failure turned into a message and an
+    exit code here, so CliRunner and the console script behave the same."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "help":
+            return _help_cmd
         target = COMMANDS.get(ALIASES.get(cmd_name, cmd_name))
         if target is None:
             return None
@@ -248,6 +274,72 @@ class CrisisGroup(CrisisSubGroup):
 
         module, attribute = target.split(":")
         return getattr(importlib.import_module(module), attribute)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
+                                                                             list[str]]:
+        name = args[0]
+        command = self.get_command(ctx, name)
+        if command is not None:
+            return name, command, args[1:]
+        if not name.startswith("-"):
+            from .countries import lookup, resolve_many
+
+            words = [a for a in args if not a.startswith("-")]
+            try:
+                if lookup(name) or lookup(" ".join(words)):
+                    resolve_many(words)
+                    return "now", self.get_command(ctx, "now"), args  # type: ignore[return-value]
+            except CrisisError:
+                pass
+        import difflib
+
+        close = difflib.get_close_matches(name.lower(), [*COMMANDS, *ALIASES, "help"], n=3, cutoff=0.6)
+        hint = f" Did you mean {' or '.join(f'`{c}`' for c in close)}?" if close else ""
+        raise click.UsageError(f"no command {name[:40]!r}.{hint} A country works too: `crisiscli now GB`.",
+                               ctx)
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
+        """Run, and turn every failure into a message and an exit code: never a traceback."""
+        _harden_streams()
+        argv = list(sys.argv[1:] if args is None else args)
+        state = RunState()
+        extra.setdefault("obj", state)
+        command = next((ALIASES.get(a, a) for a in argv if not a.startswith("-")), "crisiscli")
+        if command not in COMMANDS:
+            command = "crisiscli"
+        try:
+            result = super().main(args=argv, prog_name=prog_name or "crisiscli", complete_var=complete_var,
+                                  standalone_mode=False, windows_expand_args=windows_expand_args, **extra)
+            code = result if isinstance(result, int) else 0
+        except CrisisError as exc:
+            code = _fail(state, exc.message, exc.exit_code, exc.code, exc.suggestions, argv, command)
+        except click.UsageError as exc:
+            if getattr(exc, "ctx", None) is not None and type(exc).__name__ == "NoArgsIsHelpError":
+                click.echo(exc.ctx.get_help())  # type: ignore[union-attr]
+                code = 0
+            else:
+                hint = f"\nRun `crisiscli {command if command != 'crisiscli' else ''} --help` for usage."
+                code = _fail(state, exc.format_message() + hint.replace("  ", " "), EXIT_USAGE, "usage", (),
+                             argv, command)
+        except click.ClickException as exc:
+            code = _fail(state, exc.format_message(), exc.exit_code, "error", (), argv, command)
+        except (click.Abort, KeyboardInterrupt):
+            sys.stderr.write("\nStopped.\n")
+            code = 130
+        except BrokenPipeError:
+            _silence_stdout()
+            code = EXIT_UNEXPECTED
+        except OSError as exc:
+            code = _os_failure(state, exc, argv, command)
+        except Exception as exc:  # the last line of defence: a message, never a traceback
+            if os.environ.get("CRISISCLI_DEBUG"):
+                raise
+            code = _fail(state, f"unexpected error ({type(exc).__name__}: {exc}); set CRISISCLI_DEBUG=1 for "
+                         "details and please report it", EXIT_UNEXPECTED, "unexpected", (), argv, command)
+        if standalone_mode:
+            sys.exit(code)
+        return code
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -264,10 +356,30 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     ctx.exit(0)
 
 
+def _early_option(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    """Store an output option given before the command name (`crisiscli --json lines GB`)."""
+
+    def store(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+        if value and isinstance(ctx.obj, RunState):
+            setattr(ctx.obj, name, value)
+
+    return store
+
+
 @click.group(cls=CrisisGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]},
              epilog=EXIT_CODES_HELP + "\n\nData: every number lists its source and the date it was checked.")
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
               help="Show the tool and dataset versions.")
+@click.option("--format", "-f", type=click.Choice(FORMATS, case_sensitive=False), expose_value=False,
+              is_eager=True, callback=_early_option("fmt"), help="Output format for the command that follows.")
+@click.option("--json", is_flag=True, expose_value=False, is_eager=True,
+              callback=lambda ctx, p, v: _early_option("fmt")(ctx, p, "json" if v else None),
+              help="Same as --format json.")
+@click.option("-q", "--quiet", is_flag=True, expose_value=False, is_eager=True, callback=_early_option("quiet"),
+              help="No notices on stderr.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), expose_value=False, is_eager=True,
+              callback=_early_option("color"), help="Colour: auto, always or never.")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Crisis lines, emergency numbers and what helps, offline.
@@ -275,6 +387,7 @@ def cli(ctx: click.Context) -> None:
     \b
     Examples:
       crisiscli now              help right now: emergency number, 24/7 lines, one step
+      crisiscli GB               the same, for a country you name
       crisiscli lines            lines for your country (detected and announced)
       crisiscli lines uk         lines for a country, by code or name
       crisiscli lines FR --json  the same facts for scripts
@@ -286,33 +399,83 @@ def cli(ctx: click.Context) -> None:
         click.echo(ctx.get_help())
 
 
+@click.command("help", cls=CrisisCommand)
+@click.argument("command", nargs=-1)
+@click.pass_context
+def _help_cmd(ctx: click.Context, command: tuple[str, ...]) -> None:
+    """Help for crisiscli or for one command: `crisiscli help lines`."""
+    group = ctx.parent.command if ctx.parent else cli
+    target: click.Command = group  # type: ignore[assignment]
+    parent = ctx.parent or ctx
+    for name in command:
+        sub = target.get_command(parent, name) if isinstance(target, click.Group) else None
+        if sub is None:
+            raise click.UsageError(f"no command {name[:40]!r}; run `crisiscli --help` for the list.", ctx)
+        target = sub
+        parent = click.Context(sub, info_name=name, parent=parent)
+    click.echo(target.get_help(parent))
+
+
 # --- running and failing ----------------------------------------------------------------------
 
 def _wants_json(argv: list[str]) -> bool:
     """Before options are parsed (a usage error), guess the format from argv."""
     for i, arg in enumerate(argv):
-        if arg == "--json" or arg in ("--format=json", "-fjson"):
+        low = arg.lower()
+        if low == "--json" or low in ("--format=json", "-fjson"):
             return True
         if arg in ("--format", "-f") and i + 1 < len(argv) and argv[i + 1].lower() == "json":
             return True
     return False
 
 
-def _fail(message: str, code: int, error_code: str, suggestions: tuple[str, ...], argv: list[str],
-          command: str) -> int:
-    app = current_app()
-    json_mode = app.format == "json" if app else _wants_json(argv)
-    if json_mode:
-        envelope = render.envelope(command, None, None, None,
-                                   error={"code": error_code, "message": render.safe_text(message),
-                                          "suggestions": [render.safe_text(s) for s in suggestions]})
-        sys.stdout.write(envelope + "\n")
+def _fail(state: RunState, message: str, code: int, error_code: str, suggestions: tuple[str, ...],
+          argv: list[str], command: str) -> int:
+    app = state.app
+    json_mode = app.format == "json" if app else (state.fmt == "json" or _wants_json(argv))
+    try:
+        if json_mode:
+            envelope = render.envelope(command, None, None, None,
+                                       error={"code": error_code, "message": render.safe_text(message),
+                                              "suggestions": [render.safe_text(s) for s in suggestions]})
+            sys.stdout.write(envelope + "\n")
+            sys.stdout.flush()
+    except OSError:
+        _silence_stdout()
     err = sys.stderr
     err.write(render.safe_text(f"crisiscli: {message}", multiline=True) + "\n")
     if not json_mode:
         err.write("\n" + help_footer(app) + "\n")
     err.flush()
     return code
+
+
+def _os_failure(state: RunState, exc: OSError, argv: list[str], command: str) -> int:
+    """A full disk, a full stdout (>/dev/full), a read-only directory: a sentence, not errno soup."""
+    import errno
+
+    if exc.errno == errno.EPIPE:
+        _silence_stdout()
+        return EXIT_UNEXPECTED
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        reason = "no space left on the device"
+    if getattr(exc, "filename", None):
+        what = f"could not use {exc.filename}"
+    else:  # no file named: it was stdout that failed
+        _silence_stdout()
+        what = "could not write to standard output"
+    return _fail(state, f"{what}: {reason}", EXIT_UNEXPECTED, "os_error", (), argv,
+                 command)
+
+
+def _silence_stdout() -> None:
+    """After stdout broke, point it at /dev/null so the interpreter's final flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _harden_streams() -> None:
@@ -325,34 +488,5 @@ def _harden_streams() -> None:
 
 
 def main(args: list[str] | None = None, prog_name: str = "crisiscli") -> None:
-    """Console-script entry point: run, and turn every failure into a message and an exit code."""
-    _harden_streams()
-    argv = list(sys.argv[1:] if args is None else args)
-    command = next((ALIASES.get(a, a) for a in argv if not a.startswith("-")), "crisiscli")
-    try:
-        result = cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
-        code = result if isinstance(result, int) else 0
-    except CrisisError as exc:
-        code = _fail(exc.message, exc.exit_code, exc.code, exc.suggestions, argv, command)
-    except click.exceptions.NoArgsIsHelpError as exc:
-        click.echo(exc.ctx.get_help() if exc.ctx else "")
-        code = 0
-    except click.UsageError as exc:
-        hint = f"\nRun `crisiscli {command} --help` for usage." if command != "crisiscli" else \
-            "\nRun `crisiscli --help` for usage."
-        code = _fail(exc.format_message() + hint, EXIT_USAGE, "usage", (), argv, command)
-    except click.ClickException as exc:
-        code = _fail(exc.format_message(), exc.exit_code, "error", (), argv, command)
-    except (click.Abort, KeyboardInterrupt):
-        sys.stderr.write("\nStopped.\n")
-        code = 130
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        code = EXIT_UNEXPECTED
-    except Exception as exc:  # the last line of defence: a message, never a traceback
-        if os.environ.get("CRISISCLI_DEBUG"):
-            raise
-        code = _fail(f"unexpected error ({type(exc).__name__}: {exc}); set CRISISCLI_DEBUG=1 for details "
-                     "and please report it", EXIT_UNEXPECTED, "unexpected", (), argv, command)
-    sys.exit(code)
+    """Console-script entry point."""
+    cli.main(args=args, prog_name=prog_name)

@@ -42,12 +42,22 @@ def key(tmp_path) -> TestKey:
 @pytest.fixture
 def upd(run, key, tmp_path, isolated):
     """run() with the test key trusted and short network limits."""
+    return _trusting(run, key, tmp_path)
+
+
+@pytest.fixture
+def upd_process(run_process, key, tmp_path, isolated):
+    """The same in a real process, for tests that kill it."""
+    return _trusting(run_process, key, tmp_path)
+
+
+def _trusting(runner, key, tmp_path):
     keyfile = key.write_public(tmp_path / "test.pub")
 
     def _upd(*args, env=None, **kw):
         full = {"CRISISCLI_TRUSTED_KEYS": str(keyfile), "CRISISCLI_TIMEOUT": "1", "CRISISCLI_DEADLINE": "3"}
         full.update(env or {})
-        return run(*args, env=full, **kw)
+        return runner(*args, env=full, **kw)
 
     return _upd
 
@@ -399,11 +409,11 @@ def test_tampered_install_falls_back_with_one_warning(run, installed, tmp_path):
     assert run("lines", "GB", "--json", "-q").stderr == ""
 
 
-def test_killed_between_write_and_replace(upd, key, httpserver, installed, run, tmp_path):
+def test_killed_between_write_and_replace(upd, upd_process, key, httpserver, installed, run, tmp_path):
     numbers_before = numbers(run)
     body = dataset_bytes(make_doc(3, "never lands"))
     url = serve(httpserver, body, key.sign(body), etag='"v3"')
-    result = upd("update", "--url", url, env={"CRISISCLI_TEST_KILL_BEFORE_REPLACE": "1"})
+    result = upd_process("update", "--url", url, env={"CRISISCLI_TEST_KILL_BEFORE_REPLACE": "1"})
     assert result.returncode == -9
     after = run("lines", "GB", "US", "--json")
     assert after.returncode == 0

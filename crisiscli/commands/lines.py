@@ -51,7 +51,7 @@ def lines_cmd(app: App, country: tuple[str, ...], all_countries: bool, topic: st
     if all_countries:
         codes, source = app.dataset.codes(), "argument"
     elif country:
-        codes, source = [countries.resolve(text) for text in country], "argument"
+        codes, source = countries.resolve_many(country), "argument"
     else:
         detected = app.detected()
         if detected.iso2 is None:

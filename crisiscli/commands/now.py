@@ -6,12 +6,13 @@ import click
 
 from .. import countries, render
 from ..cli import COUNTRY, App, CrisisCommand, output_options
+from ..errors import UsageProblem
 
 
 @click.command("now", cls=CrisisCommand)
-@click.argument("country", required=False, type=COUNTRY)
+@click.argument("country", nargs=-1, type=COUNTRY)
 @output_options
-def now_cmd(app: App, country: str | None) -> int:
+def now_cmd(app: App, country: tuple[str, ...]) -> int:
     """The emergency number, the 24/7 lines and one thing to try right now.
 
     Without COUNTRY, crisiscli uses the country it detects (and says which on stderr).
@@ -22,7 +23,10 @@ def now_cmd(app: App, country: str | None) -> int:
 
     source = "argument"
     if country:
-        code: str | None = countries.resolve(country)
+        codes = countries.resolve_many(country)
+        if len(codes) > 1:
+            raise UsageProblem("`now` shows one country; for several, use `crisiscli lines " + " ".join(codes) + "`")
+        code: str | None = codes[0]
     else:
         detected = app.detected()
         code, source = detected.iso2, detected.source
