@@ -48,8 +48,6 @@ class App:
         self.env = env
         self.config = load_config(env)
         chosen = fmt or self.config.format
-        if chosen is not None and chosen.lower() not in FORMATS:
-            raise UsageProblem(f"format {chosen!r} in {self.config.path} is not one of {', '.join(FORMATS)}")
         self.format_given = chosen is not None
         self.format = (chosen or "table").lower()
         color_choice = color or self.config.color
@@ -58,6 +56,8 @@ class App:
             color=render.decide_color(color_choice, env, sys.stdout.isatty()),
             quiet=quiet or self.config.quiet,
         )
+        for warning in self.config.warnings:
+            self.screen.error(f"crisiscli: {warning}")
         self._dataset: Any = None
         self._detected: Any = None
 
