@@ -251,8 +251,21 @@ def records(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(list(rows[0]))
         for row in rows:
-            writer.writerow([safe_text(v) for v in row.values()])
+            writer.writerow([csv_cell(v) for v in row.values()])
     return buf.getvalue()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell a spreadsheet shows as text: one starting like a formula (`=`, `+`, `-`, `@`,
+    tab, CR) gets a leading apostrophe, so `+44 ...` stays a phone number and `=HYPERLINK(...)`
+    in a hostile dataset never runs (OWASP's CSV injection advice)."""
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        text = "'" + text
+    return safe_text(text)
 
 
 def lines_records(sections: Sequence[tuple[Country, Sequence[Line]]], fmt: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+
+import pytest
 import io
 import json
 
@@ -118,12 +120,13 @@ def test_config_country(run, isolated, tmp_path):
     assert '"country_source": "config"' in result.stdout and '"iso2": "DE"' in result.stdout
 
 
-def test_broken_config_names_file_and_line(run, tmp_path):
+def test_broken_config_names_file_and_line_but_still_shows_numbers(run, tmp_path):
     config = tmp_path / "config"
     config.mkdir()
     (config / "config.toml").write_text('country = "DE"\nformat = \n', encoding="utf-8")
     result = run("lines", "GB")
-    assert result.returncode == 2
+    assert result.returncode == 0  # the numbers still show; the broken file is named once
+    assert "999" in result.stdout
     assert "config.toml" in result.stderr and "line 2" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -219,3 +222,19 @@ def test_open_now_json_has_status_and_bad_times_exit_2(run):
     assert statuses and all(statuses.values())
     assert run("lines", "FR", "--open-at", "tomorrow").returncode == 2
     assert run("lines", "FR", "--open-now", "--open-at", "2026-11-29T03:00").returncode == 2
+
+
+def test_csv_cells_never_start_like_a_formula(run):
+    text = run("lines", "--all", "--format", "csv").stdout
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert cells and not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+
+
+@pytest.mark.parametrize("value, shown", [("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+44 800 1111", "'+44 800 1111"),
+                                          ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "' x"),
+                                          ("116 123", "116 123")])
+def test_csv_neutralises_formula_cells(value, shown):
+    from crisiscli.render import records
+
+    rows = list(csv.reader(io.StringIO(records([{"a": value}], "csv"))))
+    assert rows == [["a"], [shown]]
