@@ -52,7 +52,13 @@ class Source(_Record):
     title: str | None = None
     publisher: str | None = None
     kind: str | None = None
+    evidence_date: str | None = None
     published: str | None = None
+
+    @property
+    def evidence(self) -> str | None:
+        """The page's own date for its claim (`published` is its old name)."""
+        return self.evidence_date or self.published
 
 
 @dataclass(frozen=True, repr=False, eq=False, slots=True)
@@ -63,6 +69,7 @@ class Provenance(_Record):
     verified_by: str | None = None
     method: str | None = None
     review_due: str | None = None
+    evidence_date: str | None = None
 
 
 @dataclass(frozen=True, repr=False, eq=False, slots=True)
@@ -96,6 +103,10 @@ class Contact(_Record):
     note: str | None = None
     hours_override: Hours | None = None
     numbering_exception: str | None = None
+    access: tuple[str, ...] = _opt()
+    requires_registration: bool | None = None
+    languages: tuple[str, ...] = _opt()
+    sources: tuple[Source, ...] = _opt()
 
 
 @dataclass(frozen=True, repr=False, eq=False, slots=True)
@@ -123,6 +134,7 @@ class Line(_Record):
     region: str | None = None
     previous_numbers: tuple[PreviousNumber, ...] = _opt()
     notes: str | None = None
+    interpreter: bool | None = None
 
     @property
     def is_active(self) -> bool:
@@ -130,6 +142,10 @@ class Line(_Record):
 
     def channels(self) -> set[str]:
         return {c.type for c in self.contacts}
+
+    def hours_of(self, contact: Contact) -> Hours:
+        """A contact's own hours: a chat may keep shorter hours than the phone line."""
+        return contact.hours_override or self.hours
 
 
 @dataclass(frozen=True, repr=False, eq=False, slots=True)
@@ -140,6 +156,8 @@ class Emergency(_Record):
     sources: tuple[Source, ...] = _opt()
     note: str | None = None
     numbering_exception: str | None = None
+    channel: str | None = None
+    requires_registration: bool | None = None
 
 
 @dataclass(frozen=True, repr=False, eq=False, slots=True)
@@ -196,7 +214,7 @@ def build(cls: type, raw: Mapping[str, Any]) -> Any:
 _NESTED = {
     Provenance: {"sources": Source},
     Hours: {"schedule": Schedule},
-    Contact: {"hours_override": Hours},
+    Contact: {"hours_override": Hours, "sources": Source},
     Line: {"contacts": Contact, "hours": Hours, "previous_numbers": PreviousNumber,
            "provenance": Provenance},
     Emergency: {"sources": Source},

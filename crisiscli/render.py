@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .model import Contact, Country, Line
+
+if TYPE_CHECKING:
+    from datetime import date
 
 REPLACEMENT = "\ufffd"
 _BIDI_AND_INVISIBLE = [0x061C, 0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F), 0x2028, 0x2029,
@@ -163,28 +166,64 @@ def _host(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def line_source(line: Line) -> str:
-    """Where the line's numbers came from and when: 'samaritans.org, checked 2026-11-25'."""
+def line_source(line: Line, today: date | None = None) -> str:
+    """Where the line's numbers came from, how recent the evidence is, and when we read it:
+    'samaritans.org +1, confirmed 2025, checked 2026-11-25'."""
+    from .trust import best_source, judge
+
     sources = line.provenance.sources
-    host = _host(sources[0].url) if sources else "no source"
+    best = best_source(sources)
+    host = _host(best.url) if best else "no source"
     more = f" +{len(sources) - 1}" if len(sources) > 1 else ""
-    return safe_text(f"{host}{more}, checked {line.provenance.last_verified}")
+    parts = [f"{host}{more}"]
+    if today is not None:
+        trust = judge(line, today)
+        if trust.confirmed:
+            parts.append(f"confirmed {trust.evidence_date}")
+        else:
+            parts.append(f"UNCONFIRMED ({trust.why})")
+    parts.append(f"checked {line.provenance.last_verified}")
+    return safe_text(", ".join(parts))
+
+
+_ACCESS = {"text_relay": "text relay", "tty": "TTY", "video_relay": "video relay",
+           "sign_language": "sign language", "text_no_voice": "text, no voice needed"}
+
+
+def contact_text(line: Line, contact: Contact) -> str:
+    """A contact with what a caller needs before using it: its own hours when they differ
+    from the line's, registration, Deaf access, and its note ('free from mobiles')."""
+    text = contact_label(contact)
+    extras = []
+    own = contact.hours_override
+    if own is not None and own.text != line.hours.text:
+        extras.append(f"{'24/7' if own.always_open else safe_text(own.text)}")
+    if contact.requires_registration:
+        extras.append("register first")
+    if contact.access:
+        extras.append("for Deaf people: " + ", ".join(_ACCESS.get(a, safe_text(a)) for a in contact.access))
+    if contact.note:
+        extras.append(safe_text(contact.note))
+    return f"{text} ({'; '.join(extras)})" if extras else text
 
 
 def emergency_summary(country: Country) -> str:
-    """'112 (general) · 15 (ambulance) · 17 (police)'."""
+    """'112 (general) · 15 (ambulance) · 17 (police)'; an SMS service says how to use it."""
     parts = []
     for e in country.emergency:
-        services = "/".join(s.replace("sms_deaf", "SMS for deaf people") for s in e.services)
-        parts.append(f"{safe_text(e.number)} ({safe_text(services)})")
+        services = "/".join(s.replace("sms_deaf", "SMS for Deaf people") for s in e.services)
+        how = "text " if e.channel == "sms" else ""
+        note = ", register first" if e.requires_registration else ""
+        parts.append(f"{how}{safe_text(e.number)} ({safe_text(services)}{note})")
     return " · ".join(parts) if parts else "unknown"
 
 
 def reach_phrase(line: Line) -> str:
     """Short 'call or text 988, or chat at 988lifeline.org' for the footer."""
-    voice = [c for c in line.contacts if c.type == "voice"]
-    sms = [c for c in line.contacts if c.type == "sms"]
-    chat = [c for c in line.contacts if c.type == "chat"]
+    always = [c for c in line.contacts if line.hours_of(c).always_open]  # the phrase says 24/7
+    voice = [c for c in always if c.type == "voice"]
+    sms = [c for c in always if c.type == "sms"]
+    chat = [c for c in always if c.type == "chat"]
     bits = []
     if voice and sms and voice[0].digits == sms[0].digits and not sms[0].sms_keyword:
         bits.append(f"call or text {safe_text(voice[0].display)}")
@@ -221,21 +260,26 @@ def footer(country: Country | None, help_line: Line | None, fallback_url: str | 
 # --- formats ----------------------------------------------------------------------------------
 
 PLAIN_COLUMNS = ("kind", "iso2", "country", "name", "channel", "display", "dial", "hours", "cost",
-                 "languages", "audiences", "line_id", "source", "last_verified")
+                 "languages", "audiences", "line_id", "source", "last_verified", "evidence_date", "confirmed")
 
 
-def _records(country: Country, lines: Sequence[Line]) -> Iterable[tuple[str, ...]]:
+def _records(country: Country, lines: Sequence[Line], today: date | None) -> Iterable[tuple[str, ...]]:
+    from .trust import best_source, judge
+
     for e in country.emergency:
-        source = e.sources[0].url if e.sources else ""
-        accessed = e.sources[0].accessed if e.sources else ""
-        yield ("emergency", country.iso2, country.name, "/".join(e.services), "voice", e.number, e.digits,
-               "24/7", "free", "", "", "", source, accessed)
+        best = best_source(e.sources)
+        yield ("emergency", country.iso2, country.name, "/".join(e.services), e.channel or "voice", e.number,
+               e.digits, "24/7", "free", "", "", "", best.url if best else "", best.accessed if best else "",
+               best.evidence or "" if best else "", "")
     for line in lines:
-        source = line.provenance.sources[0].url if line.provenance.sources else ""
+        best = best_source(line.provenance.sources)
         for c in line.contacts:
+            trust = judge(line, today, c) if today else None
             yield ("line", country.iso2, country.name, line.name, c.type, contact_label(c),
-                   c.dial or c.url or "", line.hours.text, c.cost, ",".join(line.languages),
-                   ",".join(line.audiences), line.id, source, line.provenance.last_verified)
+                   c.dial or c.url or "", line.hours_of(c).text, c.cost, ",".join(line.languages),
+                   ",".join(line.audiences), line.id, best.url if best else "", line.provenance.last_verified,
+                   trust.evidence_date or "" if trust else "",
+                   ("yes" if trust.confirmed else "no") if trust else "")
 
 
 def records(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
@@ -268,10 +312,10 @@ def csv_cell(value: Any) -> str:
     return safe_text(text)
 
 
-def lines_records(sections: Sequence[tuple[Country, Sequence[Line]]], fmt: str) -> str:
+def lines_records(sections: Sequence[tuple[Country, Sequence[Line]]], fmt: str, today: date | None = None) -> str:
     """`lines` as plain or csv: one record per emergency number and per contact, PLAIN_COLUMNS."""
     rows = [dict(zip(PLAIN_COLUMNS, record)) for country, lines in sections
-            for record in _records(country, lines)]
+            for record in _records(country, lines, today)]
     if not rows and fmt == "csv":
         return ",".join(PLAIN_COLUMNS) + "\n"
     return records(rows, fmt)
@@ -328,9 +372,14 @@ def table(rows: list[list[str]], headers: list[str], width: int) -> str:
         widths[widest] = max(8, widths[widest] - excess, widths[widest] // 2)
 
 
-def line_cell(line: Line) -> str:
-    """A line's name, local name, region, audiences and languages, one per row of the cell."""
+def line_cell(line: Line, today: date | None = None) -> str:
+    """A line's name, local name, region, audiences and languages, one per row of the cell;
+    a line nobody has confirmed lately says so first."""
+    from .trust import judge
+
     parts = [safe_text(line.name)]
+    if today is not None and not judge(line, today).confirmed:
+        parts.insert(0, "[unconfirmed]")
     if line.name_local and line.name_local != line.name:
         parts.append(safe_text(line.name_local))
     if line.region:
@@ -338,7 +387,17 @@ def line_cell(line: Line) -> str:
     if tuple(line.audiences) != ("general",):
         parts.append("For: " + ", ".join(safe_text(a).replace("_", " ") for a in line.audiences))
     parts.append("Lang: " + ", ".join(safe_text(x) for x in line.languages))
+    if line.interpreter:
+        parts.append("Interpreters for other languages")
     return "\n".join(parts)
+
+
+def reach_cell(line: Line) -> str:
+    """Every contact with what a caller needs to know, then the line's own notes."""
+    rows = [contact_text(line, c) for c in line.contacts]
+    if line.notes:
+        rows.append(f"Info: {safe_text(line.notes)}")
+    return "\n".join(rows)
 
 
 def _cost_cell(line: Line) -> str:
@@ -368,7 +427,8 @@ def _stacked(rows: list[list[str]], width: int) -> str:
 
 
 def lines_table(sections: Sequence[tuple[Country, Sequence[Line]]], screen: Screen,
-                empty_note: str | None = None, statuses: Mapping[str, str] | None = None) -> str:
+                empty_note: str | None = None, statuses: Mapping[str, str] | None = None,
+                today: date | None = None) -> str:
     """For people: per country, the emergency number first, then a table of lines and their sources.
     `statuses` (line id -> "open now, closes at 23:00") adds the status under each line's hours."""
     blocks = []
@@ -377,8 +437,8 @@ def lines_table(sections: Sequence[tuple[Country, Sequence[Line]]], screen: Scre
         emergency = _style(emergency_summary(country), screen.color, "1;31")
         block = [title, wrap(f"Emergency: {emergency}", screen.width)]
         if lines:
-            rows = [[line_cell(line), "\n".join(contact_label(c) for c in line.contacts),
-                     _hours_cell(line, statuses), _cost_cell(line)] for line in lines]
+            rows = [[line_cell(line, today), reach_cell(line), _hours_cell(line, statuses), _cost_cell(line)]
+                    for line in lines]
             block.append("")
             if screen.width >= NARROW:
                 block.append(table(rows, ["Line", "How to reach", "Hours", "Cost"], screen.width))
@@ -389,7 +449,10 @@ def lines_table(sections: Sequence[tuple[Country, Sequence[Line]]], screen: Scre
                                    screen.width))
             block.append("Sources:")
             for line in lines:
-                block.append(wrap(f"  {safe_text(line.name)}: {line_source(line)}", screen.width))
+                block.append(wrap(f"  {safe_text(line.name)} [{safe_text(line.id)}]: {line_source(line, today)}",
+                                  screen.width))
+            block.append(wrap("A number wrong or dead? `crisiscli report ID` (the id in brackets) writes a "
+                              "report for you to send.", screen.width))
         elif empty_note:
             block.append(wrap(safe_text(empty_note), screen.width))
         elif country.no_national_line_note:
