@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from .guide import Strategy, Topic
 from .model import Country, Line
-from .render import _style, contact_label, safe_text, wrap
+from .render import _style, contact_text, safe_text, wrap
 
 
 def _para(text: str, width: int, indent: str = "") -> str:
@@ -95,7 +95,8 @@ def now_page(country: Country | None, lines: Sequence[Line], grounding: str, has
         if emergency is not None:
             out.append(_para(f"In danger or hurt: call {emergency.number} (emergency)", width))
         for line in lines[:2]:
-            ways = "; ".join(contact_label(c) for c in line.contacts if c.type in ("voice", "sms", "chat", "whatsapp"))
+            ways = "; ".join(contact_text(line, c) for c in line.contacts
+                             if c.type in ("voice", "sms", "chat", "whatsapp"))
             out.append(_para(f"{line.name} (24/7): {ways}", width))
         if not lines:
             out.append(_para("No 24/7 crisis line is recorded here; the emergency number works at any hour.", width))

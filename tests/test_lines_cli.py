@@ -238,3 +238,70 @@ def test_csv_neutralises_formula_cells(value, shown):
 
     rows = list(csv.reader(io.StringIO(records([{"a": value}], "csv"))))
     assert rows == [["a"], [shown]]
+
+
+@pytest.mark.parametrize("command", ["now", "lines"])
+def test_no_country_known_shows_the_fallback_and_exits_3(run, command):
+    result = run(command)
+    assert result.returncode == 3
+    assert "local emergency number" in result.stdout
+    assert "could not tell which country" in result.stderr
+
+
+@pytest.mark.parametrize("args, iso2", [(["GB"], "GB"), (["new", "zealand"], "NZ"), (["united", "states"], "US")])
+def test_a_country_where_a_command_was_expected_shows_now(run, args, iso2):
+    result = run(*args, "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["command"] == "now" and doc["data"]["iso2"] == iso2
+
+
+def test_unquoted_names_work_for_lines(run):
+    doc = json.loads(run("lines", "new", "zealand", "south", "africa", "--json").stdout)
+    assert [s["iso2"] for s in doc["data"]] == ["NZ", "ZA"]
+
+
+def test_unknown_command_suggests(run):
+    result = run("lnes", "GB")
+    assert result.returncode == 2 and "`lines`" in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize("args", [["-h"], ["help"], ["help", "lines"], ["lines", "-h"], ["help", "plan", "new"]])
+def test_help_forms(run, args):
+    result = run(*args)
+    assert result.returncode == 0 and "Usage:" in result.stdout
+
+
+def test_options_before_the_command_work(run):
+    result = run("--json", "lines", "GB")
+    assert result.returncode == 0 and json.loads(result.stdout)["command"] == "lines"
+    bad = run("--format=JSON", "lines", "germny")
+    assert bad.returncode == 2 and json.loads(bad.stdout)["error"]["code"] == "unknown_country"
+
+
+def test_language_names_and_clock_times(run):
+    by_name = run("lines", "US", "--language", "Spanish", "--format", "plain").stdout
+    by_code = run("lines", "US", "--language", "es", "--format", "plain").stdout
+    assert by_name == by_code and by_name
+    assert run("lines", "JP", "--open-at", "03:00", "--json").returncode == 0
+    assert run("lines", "JP", "--open-at", "27:00").returncode == 2
+
+
+def test_state_does_not_leak_between_invocations(run):
+    assert run("lines", "GB", "--json").returncode == 0
+    after = run("lines", "germny")
+    assert after.returncode == 2 and after.stdout == "" and "did you mean" in after.stderr
+
+
+def test_no_match_shows_nearest_lines_on_stdout(run):
+    result = run("lines", "GB", "--audience", "veterans", "--channel", "sms")
+    assert result.returncode == 3
+    assert "Without" in result.stdout
+    doc = json.loads(run("lines", "GB", "--audience", "veterans", "--channel", "sms", "--json").stdout)
+    assert doc["data"][0]["lines"] == [] and doc["data"][0]["nearest"]["lines"]
+
+
+def test_all_with_no_match_is_one_short_line(run):
+    result = run("lines", "--all", "--topic", "grief", "--audience", "veterans", "--channel", "whatsapp")
+    assert result.returncode == 3
+    assert result.stdout.count("no line in any country") == 1 and len(result.stdout.splitlines()) < 10

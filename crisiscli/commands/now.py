@@ -6,7 +6,7 @@ import click
 
 from .. import countries, render
 from ..cli import COUNTRY, App, CrisisCommand, output_options
-from ..errors import UsageProblem
+from ..errors import EXIT_NO_MATCH, UsageProblem
 
 
 @click.command("now", cls=CrisisCommand)
@@ -19,7 +19,7 @@ def now_cmd(app: App, country: tuple[str, ...]) -> int:
     """
     from .. import guide, render_guide
     from ..plan import plan_exists
-    from ..query import find_lines
+    from ..query import crisis_lines
 
     source = "argument"
     if country:
@@ -34,8 +34,7 @@ def now_cmd(app: App, country: tuple[str, ...]) -> int:
             app.screen.talk(f"Showing help for {countries.country_name(code)} ({detected.reason()}); "
                             "use `crisiscli now COUNTRY` to change.")
     record = app.dataset.country(code) if code else None
-    always = [line for line in find_lines(record) if line.hours.always_open
-              and line.channels() & {"voice", "sms"}] if record else []
+    always = crisis_lines(record, app.today()) if record else []
     has_plan = plan_exists(app.env)
     step = guide.grounding_step()
     if app.format == "json":
@@ -43,8 +42,15 @@ def now_cmd(app: App, country: tuple[str, ...]) -> int:
                 "emergency": [e.to_dict() for e in record.emergency] if record else [],
                 "lines": [line.to_dict() for line in always[:2]], "grounding": step,
                 "plan": "crisiscli plan show" if has_plan else None}
-        app.screen.data(render.envelope("now", data, app.dataset_meta(), source))
-        return 0
-    page = render_guide.now_page(record, always, step, has_plan, app.screen.width, app.screen.color)
-    app.screen.data(page + "\n\n" + app.footer(record))
+        warnings = [NO_COUNTRY] if code is None else []
+        app.screen.data(render.envelope("now", data, app.dataset_meta(), source, warnings=warnings))
+    else:
+        page = render_guide.now_page(record, always, step, has_plan, app.screen.width, app.screen.color)
+        app.screen.data(page + "\n\n" + app.footer(record))
+    if code is None:  # the same rule as `lines`: the fallback is shown, and scripts see exit 3
+        app.screen.error(f"crisiscli: {NO_COUNTRY}")
+        return EXIT_NO_MATCH
     return 0
+
+
+NO_COUNTRY = "crisiscli could not tell which country you are in; name it: `crisiscli now GB`, or set CRISISCLI_COUNTRY"
