@@ -37,6 +37,20 @@ COMMANDS = {
     "where": "crisiscli.commands.where:where_cmd",
     "search": "crisiscli.commands.search:search_cmd",
 }
+# What `crisiscli --help` lists, so the list needs no command module imported (tests/test_docs.py
+# checks each against the command's own docstring).
+SHORT_HELP = {
+    "about": "What self-harm is, why it happens, how to help: short, sourced topics.",
+    "coping": "Things to do instead, right now or over time: steps, evidence and sources.",
+    "countries": "Countries in the dataset: code, name, emergency number, number of lines.",
+    "data": "Inspect and check the crisis-line dataset.",
+    "lines": "Crisis lines and emergency numbers (alias: hotlines).",
+    "now": "The emergency number, the 24/7 lines and one thing to try right now.",
+    "plan": "Your safety plan: your own words for hard moments, kept only on this computer.",
+    "search": "Search every country's lines by name, operator, topic, audience, language or number.",
+    "update": "Download, verify and install newer crisis-line data.",
+    "where": "The country crisiscli uses when you name none, why, and how to change it.",
+}
 EXIT_CODES_HELP = ("Exit codes: 0 ok; 1 unexpected error; 2 usage error or unknown country; "
                    "3 nothing matched; 4 network failure; 5 verification or validation failure.")
 
@@ -238,12 +252,22 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+HELP_SCREEN_FOOTER = ("Need help now? Call your local emergency number, or run `crisiscli now` "
+                      "for the crisis lines where you are.")
+
+
+def _help_epilog(formatter: click.HelpFormatter) -> None:
+    """Help screens end with a way to get help now that needs no data: `--help` stays as fast as
+    importing Click, and `crisiscli now` is one command away."""
+    formatter.write("\n" + render.wrap(HELP_SCREEN_FOOTER, formatter.width or 80) + "\n")
+
+
 class CrisisCommand(click.Command):
     """A command whose help screen ends with the help footer."""
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_epilog(ctx, formatter)
-        formatter.write("\n" + help_footer(current_app()) + "\n")
+        _help_epilog(formatter)
 
 
 class CrisisSubGroup(click.Group):
@@ -253,7 +277,7 @@ class CrisisSubGroup(click.Group):
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_epilog(ctx, formatter)
-        formatter.write("\n" + help_footer(current_app()) + "\n")
+        _help_epilog(formatter)
 
 
 class CrisisGroup(CrisisSubGroup):
@@ -274,6 +298,22 @@ class CrisisGroup(CrisisSubGroup):
 
         module, attribute = target.split(":")
         return getattr(importlib.import_module(module), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from SHORT_HELP, importing a command only if it has no entry."""
+        from click.utils import make_default_short_help
+
+        names = self.list_commands(ctx)
+        limit = (formatter.width or 80) - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            text = SHORT_HELP.get(name)
+            if text is None:
+                command = self.get_command(ctx, name)
+                text = command.get_short_help_str(limit=1000) if command else ""
+            rows.append((name, make_default_short_help(text, limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
                                                                              list[str]]:

@@ -55,10 +55,8 @@ def data_dir(env: Mapping[str, str]) -> str:
 
 
 def _toml_loads(text: str) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
+    import tomllib
+
     return tomllib.loads(text)
 
 
