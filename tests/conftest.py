@@ -17,7 +17,7 @@ import pytest
 BIN = Path(sys.executable).parent / "crisiscli"
 # Click 8.1 mixes stderr into stdout unless told not to; 8.2 keeps them apart and has no such flag.
 _CLICK_81 = "mix_stderr" in __import__("inspect").signature(__import__("click.testing").testing.CliRunner).parameters
-TODAY = "2026-11-25"
+TODAY = "2026-11-29"
 
 
 def base_env(tmp: Path) -> dict[str, str]:

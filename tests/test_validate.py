@@ -11,7 +11,7 @@ import pytest
 from crisiscli.dataset import load_bundled
 from crisiscli.validate import validate
 
-TODAY = date(2026, 11, 25)
+TODAY = date(2026, 11, 29)
 
 
 @pytest.fixture(scope="module")
