@@ -10,8 +10,9 @@ from ..cli import COUNTRY, App, CrisisCommand, output_options
 
 @click.command("now", cls=CrisisCommand)
 @click.argument("country", required=False, type=COUNTRY)
+@click.option("--young", is_flag=True, help="Also show lines for children and young people, where there are any.")
 @output_options
-def now_cmd(app: App, country: str | None) -> int:
+def now_cmd(app: App, country: str | None, young: bool) -> int:
     """The emergency number, the 24/7 lines and one thing to try right now.
 
     Without COUNTRY, crisiscli uses the country it detects (and says which on stderr).
@@ -32,6 +33,8 @@ def now_cmd(app: App, country: str | None) -> int:
     record = app.dataset.country(code) if code else None
     always = [line for line in find_lines(record) if line.hours.always_open
               and line.channels() & {"voice", "sms"}] if record else []
+    youth = [line for line in find_lines(record) if {"youth", "children"} & set(line.audiences)
+             and line.channels() & {"voice", "sms", "chat", "whatsapp"}] if (record and young) else []
     has_plan = plan_exists(app.env)
     step = guide.grounding_step()
     if app.format == "json":
@@ -39,8 +42,11 @@ def now_cmd(app: App, country: str | None) -> int:
                 "emergency": [e.to_dict() for e in record.emergency] if record else [],
                 "lines": [line.to_dict() for line in always[:2]], "grounding": step,
                 "plan": "crisiscli plan show" if has_plan else None}
+        if young:
+            data["youth_lines"] = [line.to_dict() for line in youth[:2]]
         app.screen.data(render.envelope("now", data, app.dataset_meta(), source))
         return 0
-    page = render_guide.now_page(record, always, step, has_plan, app.screen.width, app.screen.color)
-    app.screen.data(page + "\n\n" + app.footer(record))
+    page = render_guide.now_page(record, always, step, has_plan, app.screen.width, app.screen.color,
+                                 app.dataset.fallback.get("url"), youth if young else None)
+    app.screen.data(page)  # the page is the help block itself; a footer would only repeat it
     return 0
