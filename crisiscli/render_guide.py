@@ -122,6 +122,7 @@ def strategy_page(s: Strategy, width: int, color: bool, full_sources: bool = Fal
 
 
 WARM = "You matter, and you don't have to get through this alone."
+MEDICAL = "If you have taken something or are hurt, get medical help now, even if you feel fine."
 
 
 def _line_row(line: Line, width: int) -> str:

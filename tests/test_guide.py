@@ -310,6 +310,7 @@ def test_json_for_about_coping_now(run):
         assert doc["schema_version"] == 1 and doc["command"] == command and doc["data"]
     now = json.loads(run("now", "GB", "--json").stdout)["data"]
     assert now["emergency"][0]["digits"] == "999" and now["lines"][0]["contacts"][0]["digits"] == "116123"
+    assert "even if you feel fine" in now["medical"]
 
 
 def test_footer_on_every_human_screen(run):

@@ -41,6 +41,7 @@ def now_cmd(app: App, country: str | None, young: bool) -> int:
         data = {"iso2": code, "name": countries.country_name(code) if code else None,
                 "emergency": [e.to_dict() for e in record.emergency] if record else [],
                 "lines": [line.to_dict() for line in always[:2]], "grounding": step,
+                "medical": render_guide.MEDICAL,
                 "plan": "crisiscli plan show" if has_plan else None}
         if young:
             data["youth_lines"] = [line.to_dict() for line in youth[:2]]
