@@ -103,7 +103,7 @@ def strategy_list(items: Sequence[Strategy], width: int) -> str:
 
 
 def strategy_page(s: Strategy, width: int, color: bool, full_sources: bool = False) -> str:
-    when = "right now; it takes a few minutes" if s.moment == "now" else "over days and weeks, when you feel steadier"
+    when = "right now; it takes a few minutes" if s.moment == "now" else "over days and weeks"
     out = [_style(safe_text(s.name), color, "1"), _para(s.summary, width), ""]
     for i, step in enumerate(s.steps, 1):
         out.append(_para(f"{i}. {step}", width))
