@@ -124,6 +124,9 @@ def find_lines(country: Country, filters: Filters | None = None, include_inactiv
                                             not line.hours.always_open, order[line.id]))
 
 
+CRISIS_TOPICS = frozenset({"suicide", "crisis", "emotional_support", "self_harm"})
+
+
 def round_the_clock(line: Line, contact: Contact) -> bool:
     """True when this contact itself is open 24/7 (its own hours, not only the line's)."""
     return line.hours_of(contact).always_open
@@ -138,9 +141,22 @@ def crisis_lines(country: Country, today: date | None = None, audience: str | No
     day = today or _today()
     chosen = [line for line in find_lines(country, today=day) if is_confirmed(line, day)
               and any(c.type in ("voice", "sms") and round_the_clock(line, c) for c in line.contacts)]
+    for_crisis = [line for line in chosen if CRISIS_TOPICS & set(line.topics)]
+    chosen = for_crisis or chosen  # a violence or child line only where no crisis line is open 24/7
     if audience:
         chosen.sort(key=lambda line: audience not in line.audiences)
     return chosen
+
+
+def youth_lines(country: Country, today: date | None = None) -> list[Line]:
+    """Confirmed lines for children and young people that a person can call or write to now-ish
+    (`now --young`): any hours, any of call, text, chat or WhatsApp."""
+    from .trust import is_confirmed
+
+    day = today or _today()
+    return [line for line in find_lines(country, today=day) if is_confirmed(line, day)
+            and {"youth", "children"} & set(line.audiences)
+            and line.channels() & {"voice", "sms", "chat", "whatsapp"}]
 
 
 def help_line(country: Country, today: date | None = None) -> Line | None:

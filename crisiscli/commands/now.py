@@ -8,18 +8,21 @@ from .. import countries, render
 from ..cli import COUNTRY, App, CrisisCommand, output_options
 from ..errors import EXIT_NO_MATCH, UsageProblem
 
+NO_COUNTRY = "crisiscli could not tell which country you are in; name it: `crisiscli now GB`, or set CRISISCLI_COUNTRY"
+
 
 @click.command("now", cls=CrisisCommand)
 @click.argument("country", nargs=-1, type=COUNTRY)
+@click.option("--young", is_flag=True, help="Also show lines for children and young people, where there are any.")
 @output_options
-def now_cmd(app: App, country: tuple[str, ...]) -> int:
+def now_cmd(app: App, country: tuple[str, ...], young: bool) -> int:
     """The emergency number, the 24/7 lines and one thing to try right now.
 
     Without COUNTRY, crisiscli uses the country it detects (and says which on stderr).
     """
     from .. import guide, render_guide
     from ..plan import plan_exists
-    from ..query import crisis_lines
+    from ..query import crisis_lines, youth_lines
 
     source = "argument"
     if country:
@@ -34,23 +37,26 @@ def now_cmd(app: App, country: tuple[str, ...]) -> int:
             app.screen.talk(f"Showing help for {countries.country_name(code)} ({detected.reason()}); "
                             "use `crisiscli now COUNTRY` to change.")
     record = app.dataset.country(code) if code else None
-    always = crisis_lines(record, app.today()) if record else []
+    today = app.today()
+    always = crisis_lines(record, today) if record else []
+    youth = youth_lines(record, today) if (record and young) else []
     has_plan = plan_exists(app.env)
     step = guide.grounding_step()
     if app.format == "json":
         data = {"iso2": code, "name": countries.country_name(code) if code else None,
                 "emergency": [e.to_dict() for e in record.emergency] if record else [],
                 "lines": [line.to_dict() for line in always[:2]], "grounding": step,
+                "medical": render_guide.MEDICAL,
                 "plan": "crisiscli plan show" if has_plan else None}
+        if young:
+            data["youth_lines"] = [line.to_dict() for line in youth[:2]]
         warnings = [NO_COUNTRY] if code is None else []
         app.screen.data(render.envelope("now", data, app.dataset_meta(), source, warnings=warnings))
     else:
-        page = render_guide.now_page(record, always, step, has_plan, app.screen.width, app.screen.color)
-        app.screen.data(page + "\n\n" + app.footer(record))
+        page = render_guide.now_page(record, always, step, has_plan, app.screen.width, app.screen.color,
+                                     app.dataset.fallback.get("url"), youth if young else None)
+        app.screen.data(page)  # the page is the help block itself; a footer would only repeat it
     if code is None:  # the same rule as `lines`: the fallback is shown, and scripts see exit 3
         app.screen.error(f"crisiscli: {NO_COUNTRY}")
         return EXIT_NO_MATCH
     return 0
-
-
-NO_COUNTRY = "crisiscli could not tell which country you are in; name it: `crisiscli now GB`, or set CRISISCLI_COUNTRY"
