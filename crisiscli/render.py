@@ -99,6 +99,13 @@ class Screen:
         self.err.flush()
 
 
+def _hanging(text: str, width: int) -> str:
+    """A paragraph indented two spaces, its following lines four: a list item that wraps (by
+    display width, so CJK names fit too)."""
+    rows = _wrap_cell(text, width - 4).split("\n")
+    return "\n".join(("  " if i == 0 else "    ") + row for i, row in enumerate(rows))
+
+
 def terminal_width() -> int:
     """Columns to fit (COLUMNS, else the terminal, else 80), kept between 40 and 200."""
     import shutil
@@ -190,9 +197,10 @@ _ACCESS = {"text_relay": "text relay", "tty": "TTY", "video_relay": "video relay
            "sign_language": "sign language", "text_no_voice": "text, no voice needed"}
 
 
-def contact_text(line: Line, contact: Contact) -> str:
+def contact_text(line: Line, contact: Contact, notes: bool = True) -> str:
     """A contact with what a caller needs before using it: its own hours when they differ
-    from the line's, registration, Deaf access, and its note ('free from mobiles')."""
+    from the line's, registration, Deaf access, and (unless `notes` is off, as on the short
+    `now` screen) its free-text note ('free from mobiles')."""
     text = contact_label(contact)
     extras = []
     own = contact.hours_override
@@ -202,7 +210,7 @@ def contact_text(line: Line, contact: Contact) -> str:
         extras.append("register first")
     if contact.access:
         extras.append("for Deaf people: " + ", ".join(_ACCESS.get(a, safe_text(a)) for a in contact.access))
-    if contact.note:
+    if contact.note and notes:
         extras.append(safe_text(contact.note))
     return f"{text} ({'; '.join(extras)})" if extras else text
 
@@ -410,11 +418,17 @@ def line_cell(line: Line, today: date | None = None) -> str:
 
 
 def reach_cell(line: Line) -> str:
-    """Every contact with what a caller needs to know, then the line's own notes."""
-    rows = [contact_text(line, c) for c in line.contacts]
+    """Every contact with its own hours, registration and Deaf access; the longer notes go
+    under the table (`good_to_know`), where they can use the whole width."""
+    return "\n".join(contact_text(line, c, notes=False) for c in line.contacts)
+
+
+def good_to_know(line: Line) -> str | None:
+    """What a caller should know before using the line: each contact's note, then the line's."""
+    parts = [f"{contact_label(c)}: {safe_text(c.note)}" for c in line.contacts if c.note]
     if line.notes:
-        rows.append(f"Info: {safe_text(line.notes)}")
-    return "\n".join(rows)
+        parts.append(safe_text(line.notes))
+    return " ".join(p if p.endswith(".") else p + "." for p in parts) or None
 
 
 def _cost_cell(line: Line) -> str:
@@ -461,13 +475,17 @@ def lines_table(sections: Sequence[tuple[Country, Sequence[Line]]], screen: Scre
                 block.append(table(rows, ["Line", "How to reach", "Hours", "Cost"], screen.width))
             else:
                 block.append(_stacked(rows, screen.width))
+            notes = [(line, text) for line in lines if (text := good_to_know(line))]
+            if notes:
+                block.append("Good to know:")
+                block.extend(_hanging(f"{safe_text(line.name)}: {text}", screen.width) for line, text in notes)
             if any(not line.hours.always_open for line in lines):
                 block.append(wrap("Lines may be busy or closed: keep trying, or use the next option.",
                                    screen.width))
             block.append("Sources:")
             for line in lines:
-                block.append(wrap(f"  {safe_text(line.name)} [{safe_text(line.id)}]: {line_source(line, today)}",
-                                  screen.width))
+                block.append(_hanging(f"{safe_text(line.name)} [{safe_text(line.id)}]: {line_source(line, today)}",
+                                      screen.width))
             block.append(wrap("A number wrong or dead? `crisiscli report ID` (the id in brackets) writes a "
                               "report for you to send.", screen.width))
         elif empty_note:

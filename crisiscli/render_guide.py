@@ -127,7 +127,8 @@ MEDICAL = "If you have taken something or are hurt, get medical help now, even i
 
 def _ways(line: Line) -> str:
     """Call, text, chat and WhatsApp contacts, each with its own hours and notes if it has any."""
-    return "; ".join(contact_text(line, c) for c in line.contacts if c.type in ("voice", "sms", "chat", "whatsapp"))
+    return "; ".join(contact_text(line, c, notes=False) for c in line.contacts
+                     if c.type in ("voice", "sms", "chat", "whatsapp"))
 
 
 def _line_row(line: Line, width: int) -> str:

@@ -72,10 +72,10 @@ def test_channel_alias_text_means_sms(run):
 
 
 def test_no_match_exits_3_and_keeps_emergency(run):
-    result = run("lines", "GB", "--audience", "veterans")
+    result = run("lines", "GB", "--audience", "indigenous")
     assert result.returncode == 3
     assert "Emergency: 999" in result.stdout
-    assert "no line in United Kingdom matches audience veterans" in result.stderr
+    assert "no line in United Kingdom matches audience indigenous" in result.stderr
 
 
 def test_unknown_filter_value_is_usage_error(run):
@@ -178,7 +178,7 @@ def test_table_fits_the_terminal(run):
 
 def test_version_names_tool_and_dataset(run):
     out = run("--version").stdout
-    assert out.startswith("crisiscli ") and "dataset 1" in out
+    assert out.startswith("crisiscli ") and "dataset 2" in out
 
 
 def test_python_dash_m_works(isolated):
