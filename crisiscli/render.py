@@ -261,7 +261,7 @@ def footer(country: Country | None, help_line: Line | None, fallback_url: str | 
         name = safe_text(help_line.name)
         text = f"{where} {first}, or {name}: {reach_phrase(help_line)} (24/7)."
     else:
-        text = f"{where} {first}. More ways to get support: `crisiscli lines {country.iso2}`."
+        text = f"{where} {first}. More ways to get support: `crisiscli lines {safe_text(country.iso2)}`."
     return wrap(text, width)
 
 
@@ -464,7 +464,7 @@ def lines_table(sections: Sequence[tuple[Country, Sequence[Line]]], screen: Scre
     `statuses` (line id -> "open now, closes at 23:00") adds the status under each line's hours."""
     blocks = []
     for country, lines in sections:
-        title = _style(f"{safe_text(country.name)} ({country.iso2})", screen.color, "1")
+        title = _style(f"{safe_text(country.name)} ({safe_text(country.iso2)})", screen.color, "1")
         emergency = _style(emergency_summary(country), screen.color, "1;31")
         block = [title, wrap(f"Emergency: {emergency}", screen.width)]
         if lines:

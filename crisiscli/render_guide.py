@@ -164,7 +164,7 @@ def now_page(country: Country | None, lines: Sequence[Line], grounding: str, has
         for line in lines[:2]:
             out.append(_line_row(line, width))
         if not lines:
-            out.append(_para(f"No 24/7 crisis line is recorded here; `crisiscli lines {country.iso2}` "
+            out.append(_para(f"No 24/7 crisis line is recorded here; `crisiscli lines {safe_text(country.iso2)}` "
                              "shows the lines and their hours.", width))
         if youth is not None:
             if youth:
@@ -180,7 +180,7 @@ def now_page(country: Country | None, lines: Sequence[Line], grounding: str, has
     if has_plan:
         out.append(_para("Your safety plan: `crisiscli plan show`", width))
     if country is not None:
-        out.append(_para(f"More: `crisiscli lines {country.iso2}` for every line, `crisiscli coping` for more "
+        out.append(_para(f"More: `crisiscli lines {safe_text(country.iso2)}` for every line, `crisiscli coping` for more "
                          "to try.", width))
     else:
         out.append(_para("More to try: `crisiscli coping`.", width))
