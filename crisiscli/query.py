@@ -22,7 +22,7 @@ TOPICS = ("suicide", "self_harm", "emotional_support", "mental_health", "crisis"
           "abuse", "domestic_violence", "sexual_violence", "grief", "loneliness", "eating_disorders")
 AUDIENCES = ("general", "children", "youth", "lgbtq", "veterans", "men", "women", "seniors",
              "indigenous", "students", "deaf", "family_friends")
-CHANNELS = ("voice", "sms", "chat", "whatsapp", "email", "web")
+CHANNELS = ("voice", "sms", "chat", "whatsapp", "messenger", "video", "email", "web")
 _CHANNEL_ALIASES = {"call": "voice", "phone": "voice", "text": "sms", "sms": "sms", "web-chat": "chat",
                     "webchat": "chat", "online": "chat"}
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
@@ -100,8 +100,9 @@ def matches(line: Line, filters: Filters) -> bool:
     """True when the line fits every filter the user gave."""
     if filters.topic and filters.topic not in line.topics:
         return False
-    if filters.audience and filters.audience not in line.audiences:
-        return False
+    if filters.audience and filters.audience not in line.audiences and not (
+            filters.audience == "deaf" and any(c.access for c in line.contacts)):
+        return False  # a line for everyone that a Deaf person can use by text relay, TTY ... counts
     if filters.channel and filters.channel not in line.channels():
         return False
     if filters.language and not _speaks(line, filters.language):

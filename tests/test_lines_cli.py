@@ -305,3 +305,11 @@ def test_all_with_no_match_is_one_short_line(run):
     result = run("lines", "--all", "--topic", "grief", "--audience", "veterans", "--channel", "whatsapp")
     assert result.returncode == 3
     assert result.stdout.count("no line in any country") == 1 and len(result.stdout.splitlines()) < 10
+
+
+def test_audience_deaf_finds_contacts_with_deaf_access(run):
+    doc = json.loads(run("lines", "AU", "--audience", "deaf", "--json").stdout)
+    lines = doc["data"][0]["lines"]
+    assert lines and all("deaf" in line["audiences"] or any(c.get("access") for c in line["contacts"])
+                         for line in lines)
+    assert any(c.get("access") for line in lines for c in line["contacts"])
