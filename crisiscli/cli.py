@@ -36,6 +36,7 @@ COMMANDS = {
     "plan": "crisiscli.commands.plan:plan_group",
     "where": "crisiscli.commands.where:where_cmd",
     "search": "crisiscli.commands.search:search_cmd",
+    "mcp": "crisiscli.commands.mcp:mcp_cmd",
 }
 # What `crisiscli --help` lists, so the list needs no command module imported (tests/test_docs.py
 # checks each against the command's own docstring).
