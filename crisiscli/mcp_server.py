@@ -70,12 +70,25 @@ INSTRUCTIONS = (
     "local emergency number. Do not describe methods or injuries. Stay with the person, be kind, "
     "and offer one small next step (a line to contact, someone they trust, a coping strategy)."
 )
-# Shorter, for results: the same rules, where the numbers are.
+# Shorter, for results that carry numbers: the same rules, next to the numbers.
 RESULT_INSTRUCTIONS = (
     "Use only the numbers in this result; never add one from memory. Give the emergency number "
     "first. Copy each number exactly as `display` shows it; never paraphrase or reformat a "
     "number. Say when a line is closed or its hours are not known."
 )
+# For find_country, which carries codes, not numbers.
+COUNTRY_INSTRUCTIONS = (
+    "Pass the iso2 code to crisis_lines for the numbers. If the result is ambiguous, ask the person "
+    "which country they are in; if has_data is false, tell them to call their local emergency number."
+)
+# For coping_strategy and about: sourced text written to safe-messaging guidelines.
+GUIDE_INSTRUCTIONS = (
+    "This text is sourced and follows safe-messaging guidelines. Keep to its meaning; add no method "
+    "or injury detail; offer one step at a time. If the person may be in danger, give the emergency "
+    "number from crisis_lines for their country first."
+)
+_INSTRUCTIONS_FOR = {"find_country": COUNTRY_INSTRUCTIONS, "coping_strategy": GUIDE_INSTRUCTIONS,
+                     "about": GUIDE_INSTRUCTIONS}
 
 
 class Service:
@@ -127,7 +140,8 @@ class Service:
                **extra: Any) -> dict[str, Any]:
         """The versioned result every tool returns (see the module docstring)."""
         doc: dict[str, Any] = {"schema_version": MCP_SCHEMA_VERSION, "tool": tool,
-                               "instructions": RESULT_INSTRUCTIONS, "dataset": self.meta(dataset)}
+                               "instructions": _INSTRUCTIONS_FOR.get(tool, RESULT_INSTRUCTIONS),
+                               "dataset": self.meta(dataset)}
         doc.update(extra)
         doc["data"] = data
         doc["warnings"] = [*self._dataset_warnings(dataset), *(warnings or [])]
@@ -139,8 +153,8 @@ class Service:
             dataset_meta: dict[str, Any] | None = self.meta(self.dataset())
         except CrisisError:
             dataset_meta = None
-        return {"schema_version": MCP_SCHEMA_VERSION, "tool": tool, "instructions": RESULT_INSTRUCTIONS,
-                "dataset": dataset_meta,
+        return {"schema_version": MCP_SCHEMA_VERSION, "tool": tool,
+                "instructions": _INSTRUCTIONS_FOR.get(tool, RESULT_INSTRUCTIONS), "dataset": dataset_meta,
                 "error": {"code": exc.code, "message": render.safe_text(exc.message),
                           "suggestions": [render.safe_text(s) for s in exc.suggestions]}}
 
@@ -305,7 +319,9 @@ class Service:
         meta = self.meta(dataset)
         name = record.name if record else countries.country_name(code)
         return render.safe_text(
-            f"Someone may be in crisis in {name}. Help them now, calmly and kindly. {RESULT_INSTRUCTIONS} "
+            f"Someone may be in crisis in {name}. Help them now, calmly and kindly. Use only the numbers "
+            "in this message; never add one from memory. Give the emergency number first. Copy each "
+            "number exactly as written here; never paraphrase or reformat a number. "
             f"The help below is from crisiscli's sourced dataset (version {meta['version']}, generated "
             f"{meta['generated_at']}, {meta['age_days']} days old). For every line and its hours, call "
             f"the crisis_lines tool with country {code}.\n\n{page}\n\n{footer}", multiline=True)
@@ -503,9 +519,19 @@ def build_server(service: Service | None = None) -> Any:
         try:
             return service.find_help(country)
         except CrisisError as exc:
-            raise ValueError(render.safe_text(exc.message)) from None
+            raise _invalid_params(types, render.safe_text(exc.message)) from None
 
     return server
+
+
+def _invalid_params(types: Any, message: str) -> Exception:
+    """A JSON-RPC "invalid params" error carrying the CLI's message. SDK 2.x passes it to the
+    client as it is; 1.x prefixes "Error rendering prompt find_help: " (and logs it)."""
+    from mcp.shared import exceptions
+
+    if hasattr(exceptions, "MCPError"):  # mcp 2.x
+        return exceptions.MCPError(code=types.INVALID_PARAMS, message=message)
+    return exceptions.McpError(types.ErrorData(code=types.INVALID_PARAMS, message=message))
 
 
 @asynccontextmanager
