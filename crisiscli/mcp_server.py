@@ -44,9 +44,10 @@ from . import __version__, countries, render
 from .errors import CrisisError, NothingMatched, UnknownCountry, UsageProblem
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import date, datetime
 
     from .dataset import Dataset
+    from .hours import OpenStatus
     from .model import Country, Line
 
 MCP_SCHEMA_VERSION = 1
@@ -58,7 +59,6 @@ PROMPT_NAME = "find_help"
 _MAX_NAME_WORDS = 6
 # Short aliases that count in lower case inside a description; "us", "in", "it", "can" do not.
 _SHORT_ALIASES = frozenset({"uk", "usa", "uae", "drc", "prc", "rok"})
-_SOURCE_RANK = {"official": 0, "government": 1, "directory": 2, "dataset": 3, "news": 4}
 
 INSTRUCTIONS = (
     "crisiscli gives sourced, dated crisis lines and emergency numbers. When someone may be in "
@@ -74,7 +74,8 @@ INSTRUCTIONS = (
 RESULT_INSTRUCTIONS = (
     "Use only the numbers in this result; never add one from memory. Give the emergency number "
     "first. Copy each number exactly as `display` shows it; never paraphrase or reformat a "
-    "number. Say when a line is closed or its hours are not known."
+    "number. Say when a line is closed or its hours are not known, and when its confirmation "
+    "is unconfirmed (it may have changed)."
 )
 # For find_country, which carries codes, not numbers.
 COUNTRY_INSTRUCTIONS = (
@@ -176,10 +177,11 @@ class Service:
                      channel: str | None = None, language: str | None = None,
                      open_now: bool = False) -> dict[str, Any]:
         """The country's emergency numbers and lines, as `crisiscli lines COUNTRY --json` chooses
-        them, each line with `open_status` (open now, in the line's own time zone), its channels,
-        `evidence_date` and `source_url`."""
-        from .hours import status_at
-        from .query import find_lines, make_filters
+        and orders them (confirmed first), each line with `confirmation`, `open_status` (open now,
+        in the line's own time zone), its channels, `evidence_date` and `source_url`. When the
+        filters leave nothing, `nearest` holds the lines that match without one of them."""
+        from .clock import today
+        from .query import find_lines, make_filters, nearest_lines
 
         filters = make_filters(topic, audience, channel, language)
         code, how = self.resolve(country)
@@ -187,25 +189,32 @@ class Service:
         record = dataset.country(code)
         if record is None:
             return self._no_data(dataset, "crisis_lines", code, how)
-        moment = self.now()
+        moment, day = self.now(), today(self.env)
         warnings: list[str] = []
+        found = find_lines(record, filters, today=day)
         chosen = []
         unknown = 0
-        for line in find_lines(record, filters):
-            state = status_at(line.hours, moment)
+        for line in found:
+            state = line_status(line, moment)
             if open_now and not state.open:
                 unknown += state.open is None
                 continue
-            chosen.append(_line_json(line, state))
+            chosen.append(_line_json(line, state, day))
         if unknown:
             warnings.append(f"{unknown} line(s) with unknown opening hours are not shown; "
                             "ask again without open_now to see them.")
-        if not chosen and (open_now or not filters.is_empty()):
-            what = "is known to be open then" if open_now and filters.is_empty() else \
-                f"matches {', '.join(p for p in (filters.describe(), 'open now' if open_now else '') if p)}"
-            warnings.append(f"no line in {record.name} {what}; the emergency number still works")
         data = _country_json(record)
         data["lines"] = chosen
+        if not found and not filters.is_empty():
+            warnings.append(f"no line in {record.name} matches {filters.describe()}; "
+                            "the emergency number still works")
+            near = nearest_lines(record, filters, day)
+            if near is not None:
+                data["nearest"] = {"dropped": near.dropped,
+                                   "lines": [_line_json(line, line_status(line, moment), day)
+                                             for line in near.section.lines]}
+        elif not chosen and open_now:
+            warnings.append(f"no line in {record.name} is known to be open then; the emergency number still works")
         return self.result("crisis_lines", data, dataset, warnings, country_source=how,
                            checked_at=moment.isoformat())
 
@@ -259,13 +268,13 @@ class Service:
             hits = search(dataset, query, country=country)
         except NothingMatched as exc:
             return self.result("search_lines", [], dataset, [exc.message])
-        moment = self.now()
-        from .hours import status_at
+        from .clock import today
 
+        moment, day = self.now(), today(self.env)
         data = []
         for hit in hits:
             item = hit.to_dict()
-            item["line"] = _line_json(hit.line, status_at(hit.line.hours, moment))
+            item["line"] = _line_json(hit.line, line_status(hit.line, moment), day)
             data.append(item)
         return self.result("search_lines", data, dataset, checked_at=moment.isoformat())
 
@@ -306,16 +315,17 @@ class Service:
     def find_help(self, country: str) -> str:
         """The `crisiscli now COUNTRY` screen, framed for an assistant: what to say first."""
         from . import guide, render_guide
-        from .query import find_lines, help_line
+        from .clock import today
+        from .query import crisis_lines, help_line
 
         code, _how = self.resolve(country)
         dataset = self.dataset()
         record = dataset.country(code)
-        always = [line for line in find_lines(record) if line.hours.always_open
-                  and line.channels() & {"voice", "sms"}] if record else []
+        day = today(self.env)
+        always = crisis_lines(record, day) if record else []
         # has_plan is always False: the safety plan never leaves the machine, not even to an assistant.
         page = render_guide.now_page(record, always, guide.grounding_step(), False, 80, False)
-        footer = render.footer(record, help_line(record) if record else None, dataset.fallback.get("url"), 80)
+        footer = render.footer(record, help_line(record, day) if record else None, dataset.fallback.get("url"), 80)
         meta = self.meta(dataset)
         name = record.name if record else countries.country_name(code)
         return render.safe_text(
@@ -327,22 +337,30 @@ class Service:
             f"the crisis_lines tool with country {code}.\n\n{page}\n\n{footer}", multiline=True)
 
 
-def _best_source(line: "Line") -> str | None:
-    """The source to cite: the operator's or a government page before directories and news."""
-    sources = sorted(enumerate(line.provenance.sources),
-                     key=lambda pair: (_SOURCE_RANK.get(pair[1].kind or "", 5), pair[0]))
-    return sources[0][1].url if sources else None
+def line_status(line: "Line", moment: "datetime") -> "OpenStatus":
+    """Open now or not, as `lines --open-now` decides it: open when any way to reach the line is
+    open (a chat may keep other hours than the phone), each in its own time zone."""
+    from .hours import status_at
+
+    hours = {id(h): h for h in [line.hours, *(c.hours_override for c in line.contacts if c.hours_override)]}
+    states = [status_at(h, moment) for h in hours.values()]
+    return next((x for x in states if x.open), states[0])
 
 
-def _line_json(line: "Line", state: Any) -> dict[str, Any]:
-    """The line in the dataset's own field names (as `lines --json`), plus what an assistant
-    needs without reading the provenance: open now or not, channels, evidence date, source."""
+def _line_json(line: "Line", state: "OpenStatus", day: "date") -> dict[str, Any]:
+    """The line as `lines --json` gives it (the dataset's own field names and `confirmation`),
+    plus what an assistant needs without reading the provenance: open now or not, channels,
+    the newest evidence date and the source to cite."""
+    from .trust import best_source, evidence_date, judge
+
     data = line.to_dict()
+    data["confirmation"] = judge(line, day).to_dict()
     data["open_status"] = {"open": state.open, "text": state.text,
                            "changes_at": state.changes_at.isoformat() if state.changes_at else None}
     data["channels"] = sorted(line.channels())
-    data["evidence_date"] = line.provenance.last_verified
-    data["source_url"] = _best_source(line)
+    data["evidence_date"] = evidence_date(line)
+    source = best_source(line.provenance.sources)
+    data["source_url"] = source.url if source else None
     return data
 
 

@@ -101,7 +101,7 @@ def cli_json(run, *args: str) -> dict[str, Any]:
 
 def numbers(section: dict[str, Any]) -> dict[str, Any]:
     """What a person would dial or open: emergency digits, and each line's contacts in order."""
-    return {"emergency": sorted(e["digits"] for e in section["emergency"]),
+    return {"emergency": sorted(e["digits"] for e in section.get("emergency", [])),
             "lines": [(line["id"], [(c["type"], c["display"], c.get("digits"), c.get("url"))
                                     for c in line["contacts"]]) for line in section["lines"]]}
 
@@ -143,8 +143,21 @@ def test_crisis_lines_numbers_match_the_cli(client, run, country, arguments, fla
     cli = cli_json(run, "lines", country, *flags)
     [section] = cli["data"]
     assert numbers(doc["data"]) == numbers(section)
+    assert [line["confirmation"] for line in doc["data"]["lines"]] == [line["confirmation"] for line in section["lines"]]
     assert doc["dataset"] == cli["dataset"]
     assert doc["data"]["iso2"] == country
+
+
+def test_filters_that_match_nothing_give_the_nearest_lines_like_the_cli(client, run):
+    """Not an error (the emergency number still helps): the CLI's warning, and the lines that
+    match once the least important filter is dropped."""
+    doc = client.ok("crisis_lines", {"country": "GB", "channel": "whatsapp", "audience": "youth"})
+    cli = cli_json(run, "lines", "GB", "--channel", "whatsapp", "--audience", "youth")
+    [section] = cli["data"]
+    assert doc["data"]["lines"] == [] and doc["data"]["emergency"]
+    assert doc["warnings"] == cli["warnings"]
+    assert doc["data"]["nearest"]["dropped"] == section["nearest"]["dropped"]
+    assert numbers(doc["data"]["nearest"]) == numbers({"emergency": [], "lines": section["nearest"]["lines"]})
 
 
 def test_open_now_follows_the_pinned_clock_not_the_wall_clock(client, run):
@@ -171,7 +184,8 @@ def test_each_line_carries_hours_channels_evidence_and_source(client):
     for line in doc["data"]["lines"]:
         assert set(line["open_status"]) == {"open", "text", "changes_at"}
         assert line["channels"] == sorted({c["type"] for c in line["contacts"]})
-        assert line["evidence_date"] == line["provenance"]["last_verified"]
+        assert line["evidence_date"] == line["confirmation"]["evidence_date"]
+        assert line["confirmation"]["status"] in ("confirmed", "unconfirmed")
         assert line["source_url"] in {s["url"] for s in line["provenance"]["sources"]}
         assert all("cost" in c for c in line["contacts"]) and line["languages"]
 
@@ -312,7 +326,8 @@ def test_prompt_returns_the_now_screen(client, run):
     text = message["content"]["text"]
     now = run("now", "GB", env={"CRISISCLI_NOW": NOW})
     assert now.stdout.strip() in text
-    assert text.index("999") < text.index("116 123")  # the emergency number first
+    first_line = cli_json(run, "now", "GB")["data"]["lines"][0]["contacts"][0]["display"]
+    assert text.index("999") < text.index(first_line)  # the emergency number first
     assert "never paraphrase" in text and "version 1" in text
     assert violations(text) == []
 
