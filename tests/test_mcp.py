@@ -399,3 +399,18 @@ def test_lookups_never_import_the_sdk(isolated):
                           encoding="utf-8", timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_readme_documents_the_served_tools_and_the_client_config(client):
+    """The README's config snippet is the command this file starts, and its table names exactly
+    the tools, resource and prompt the server offers."""
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## For AI assistants (MCP)", 1)[1].split("\n## ", 1)[0]
+    snippet = json.loads(re.search(r"```json\n(\{\n  \"mcpServers\".*?)```", section, re.S).group(1))
+    assert snippet["mcpServers"]["crisiscli"] == {"command": "crisiscli", "args": ["mcp"]}
+    documented = set(re.findall(r"^\| `(\w+)\(", section, re.M))
+    assert documented == {t["name"] for t in client.dump("list_tools")["tools"]}
+    assert "`crisiscli://dataset`" in section and "`find_help(country)`" in section
+    assert INSTALL in section
