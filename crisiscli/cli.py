@@ -46,6 +46,7 @@ SHORT_HELP = {
     "countries": "Countries in the dataset: code, name, emergency number, number of lines.",
     "data": "Inspect and check the crisis-line dataset.",
     "lines": "Crisis lines and emergency numbers (alias: hotlines).",
+    "mcp": "Serve verified crisis lines to AI assistants (MCP over stdio).",
     "now": "The emergency number, the 24/7 lines and one thing to try right now.",
     "plan": "Your safety plan: your own words for hard moments, kept only on this computer.",
     "search": "Search every country's lines by name, operator, topic, audience, language or number.",
