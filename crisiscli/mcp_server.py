@@ -316,16 +316,15 @@ class Service:
         """The `crisiscli now COUNTRY` screen, framed for an assistant: what to say first."""
         from . import guide, render_guide
         from .clock import today
-        from .query import crisis_lines, help_line
+        from .query import crisis_lines
 
         code, _how = self.resolve(country)
         dataset = self.dataset()
         record = dataset.country(code)
-        day = today(self.env)
-        always = crisis_lines(record, day) if record else []
+        always = crisis_lines(record, today(self.env)) if record else []
         # has_plan is always False: the safety plan never leaves the machine, not even to an assistant.
-        page = render_guide.now_page(record, always, guide.grounding_step(), False, 80, False)
-        footer = render.footer(record, help_line(record, day) if record else None, dataset.fallback.get("url"), 80)
+        page = render_guide.now_page(record, always, guide.grounding_step(), False, 80, False,
+                                     dataset.fallback.get("url"))
         meta = self.meta(dataset)
         name = record.name if record else countries.country_name(code)
         return render.safe_text(
@@ -334,7 +333,7 @@ class Service:
             "number exactly as written here; never paraphrase or reformat a number. "
             f"The help below is from crisiscli's sourced dataset (version {meta['version']}, generated "
             f"{meta['generated_at']}, {meta['age_days']} days old). For every line and its hours, call "
-            f"the crisis_lines tool with country {code}.\n\n{page}\n\n{footer}", multiline=True)
+            f"the crisis_lines tool with country {code}.\n\n{page}", multiline=True)
 
 
 def line_status(line: "Line", moment: "datetime") -> "OpenStatus":
