@@ -169,6 +169,11 @@ class Service:
             found = countries_in(text) if isinstance(text, str) and text.strip() else []
             if len(found) == 1:
                 return found[0], "description"
+            if len(found) > 1:  # the CLI has no such case: say so rather than "unknown"
+                names = [countries.country_name(code) for code in found]
+                raise UnknownCountry(f"{' '.join(text.split())[:60]!r} names more than one country "
+                                     f"({', '.join(names)}); ask which one and pass its code "
+                                     f"({', '.join(found)})", suggestions=found, code="ambiguous_country") from None
             raise
 
     # --- tools ---------------------------------------------------------------------------------

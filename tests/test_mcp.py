@@ -112,6 +112,7 @@ def test_lists_the_tools_resource_and_prompt_with_instructions(client):
     instructions = client.init["instructions"]
     assert "use only the numbers" in instructions and "never paraphrase" in instructions
     assert "emergency number first" in instructions
+    assert violations(instructions) == []
     assert client.init["serverInfo"]["name"] == "crisiscli"
     tools = {t["name"]: t for t in client.dump("list_tools")["tools"]}
     assert set(tools) == TOOLS
@@ -243,6 +244,13 @@ def test_find_country(client, text, expected, ambiguous):
     assert [m["iso2"] for m in doc["data"]["matches"]] == expected
     assert doc["data"]["ambiguous"] is ambiguous
     assert all(m["iso3"] and m["name"] for m in doc["data"]["matches"])
+
+
+def test_a_description_naming_two_countries_asks_which(client):
+    result = client.call("crisis_lines", {"country": "near the border of France and Spain"})
+    assert result["isError"] is True
+    assert "names more than one country (France, Spain)" in result["content"][0]["text"]
+    assert result["structuredContent"]["error"]["suggestions"] == ["FR", "ES"]
 
 
 def test_everyday_words_that_are_country_codes_name_no_country(client, run):
