@@ -36,11 +36,11 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, countries, render
+from . import countries, render
 from .errors import CrisisError, NothingMatched, UnknownCountry, UsageProblem
 
 if TYPE_CHECKING:
@@ -575,7 +575,3 @@ def serve(env: Mapping[str, str] | None = None) -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
     server.run("stdio")
 
-
-def tool_names() -> Iterator[str]:
-    """The tools, in the order they are documented."""
-    yield from ("crisis_lines", "emergency_numbers", "find_country", "search_lines", "coping_strategy", "about")

@@ -423,3 +423,13 @@ def test_readme_documents_the_served_tools_and_the_client_config(client):
     assert documented == {t["name"] for t in client.dump("list_tools")["tools"]}
     assert "`crisiscli://dataset`" in section and "`find_help(country)`" in section
     assert INSTALL in section
+
+
+def test_stale_data_is_a_warning_in_every_result(isolated):
+    """Months after the dataset was made, each result says so (the CLI says it on stderr). The
+    Service is the server minus the SDK, so this runs in-process with a later pinned clock."""
+    from crisiscli.mcp_server import Service
+
+    doc = Service({**isolated, "CRISISCLI_NOW": "2027-06-01"}).emergency_numbers("GB")
+    assert doc["dataset"]["age_days"] > 90
+    assert any("days old" in w and "crisiscli update" in w for w in doc["warnings"])
