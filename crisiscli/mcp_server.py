@@ -184,9 +184,11 @@ class Service:
         """The country's emergency numbers and lines, as `crisiscli lines COUNTRY --json` chooses
         and orders them (confirmed first), each line with `confirmation`, `open_status` (open now,
         in the line's own time zone), its channels, `evidence_date` and `source_url`. When the
-        filters leave nothing, `nearest` holds the lines that match without one of them."""
+        filters leave nothing, `nearest` holds the lines that match without one of them; when
+        filters are given, `also_24_7` keeps the 24/7 crisis lines for everyone that
+        `crisiscli now` shows, if the filters left them out."""
         from .clock import today
-        from .query import find_lines, make_filters, nearest_lines
+        from .query import crisis_lines, find_lines, make_filters, nearest_lines
 
         filters = make_filters(topic, audience, channel, language)
         code, how = self.resolve(country)
@@ -220,6 +222,12 @@ class Service:
                                              for line in near.section.lines]}
         elif not chosen and open_now:
             warnings.append(f"no line in {record.name} is known to be open then; the emergency number still works")
+        if open_now or not filters.is_empty():
+            # A teenager in crisis still needs the 24/7 line for everyone (as `now --young` shows both).
+            shown = {line["id"] for line in chosen}
+            extra = [line for line in crisis_lines(record, day)[:2] if line.id not in shown]
+            if extra:
+                data["also_24_7"] = [_line_json(line, line_status(line, moment), day) for line in extra]
         return self.result("crisis_lines", data, dataset, warnings, country_source=how,
                            checked_at=moment.isoformat())
 
@@ -473,8 +481,9 @@ def build_server(service: Service | None = None) -> Any:
     @server.tool(name="crisis_lines", **read_only, description=(
         "Verified crisis lines and emergency numbers for one country, from crisiscli's sourced, dated "
         "dataset: each line with hours and whether it is open now (in the line's own time zone), how "
-        "to reach it, cost, languages, evidence date and source. Use only these numbers; give the "
-        "emergency number first; copy numbers exactly."))
+        "to reach it, cost, languages, evidence date and source. With filters, `also_24_7` keeps the "
+        "24/7 crisis lines for everyone. Use only these numbers; give the emergency number first; "
+        "copy numbers exactly."))
     def crisis_lines(
         country: Country,
         topic: Annotated[str | None, Field(description="Only lines for this topic: " + ", ".join(TOPICS))] = None,

@@ -224,6 +224,11 @@ def test_a_teenager_in_brazil_then_somewhere_in_the_uk(client, run):
     brazil = client.ok("crisis_lines", {"country": "Brazil", "audience": "youth"})
     assert brazil["country_source"] == "argument"
     assert numbers(brazil["data"]) == numbers(cli_json(run, "lines", "BR", "--audience", "youth")["data"][0])
+    # and, as `now --young` shows, the 24/7 line for everyone that the youth filter left out
+    now = cli_json(run, "now", "BR", "--young")["data"]
+    assert [line["id"] for line in brazil["data"]["also_24_7"]] == \
+        [line["id"] for line in now["lines"] if line["id"] not in {x["id"] for x in brazil["data"]["lines"]}]
+    assert brazil["data"]["also_24_7"], "expected a 24/7 line for everyone in Brazil"
     found = client.ok("find_country", {"text": "somewhere in the UK"})
     assert found["data"]["matches"][0]["iso2"] == "GB" and not found["data"]["ambiguous"]
     assert found["data"]["matches"][0]["has_data"] is True
