@@ -36,7 +36,24 @@ COMMANDS = {
     "plan": "crisiscli.commands.plan:plan_group",
     "where": "crisiscli.commands.where:where_cmd",
     "search": "crisiscli.commands.search:search_cmd",
+    "mcp": "crisiscli.commands.mcp:mcp_cmd",
     "report": "crisiscli.commands.report:report_cmd",
+}
+# What `crisiscli --help` lists, so the list needs no command module imported (tests/test_docs.py
+# checks each against the command's own docstring).
+SHORT_HELP = {
+    "about": "What self-harm is, why it happens, how to help: short, sourced topics.",
+    "coping": "Things to do instead, right now or over time: steps, evidence and sources.",
+    "countries": "Countries in the dataset: code, name, emergency number, number of lines.",
+    "data": "Inspect and check the crisis-line dataset.",
+    "lines": "Crisis lines and emergency numbers (alias: hotlines).",
+    "mcp": "Serve verified crisis lines to AI assistants (MCP over stdio).",
+    "now": "The emergency number, the 24/7 lines and one thing to try right now.",
+    "plan": "Your safety plan: your own words for hard moments, kept only on this computer.",
+    "search": "Search every country's lines by name, operator, topic, audience, language or number.",
+    "update": "Download, verify and install newer crisis-line data.",
+    "where": "The country crisiscli uses when you name none, why, and how to change it.",
+    "report": "Print a ready-to-send report about a wrong or dead number (sends nothing).",
 }
 EXIT_CODES_HELP = ("Exit codes: 0 ok; 1 unexpected error; 2 usage error or unknown country; "
                    "3 nothing matched; 4 network failure; 5 verification or validation failure.")
@@ -49,8 +66,6 @@ class App:
         self.env = env
         self.config = load_config(env)
         chosen = fmt or self.config.format
-        if chosen is not None and chosen.lower() not in FORMATS:
-            raise UsageProblem(f"format {chosen!r} in {self.config.path} is not one of {', '.join(FORMATS)}")
         self.format_given = chosen is not None
         self.format = (chosen or "table").lower()
         color_choice = color or self.config.color
@@ -59,6 +74,8 @@ class App:
             color=render.decide_color(color_choice, env, sys.stdout.isatty()),
             quiet=quiet or self.config.quiet,
         )
+        for warning in self.config.warnings:
+            self.screen.error(f"crisiscli: {warning}")
         self._dataset: Any = None
         self._detected: Any = None
 
@@ -124,16 +141,36 @@ class App:
         return help_footer(self, country)
 
 
-_CURRENT: list[App] = []
+class RunState:
+    """What one invocation knows beyond its arguments: the App a command built, and output
+    options given before the command name. It lives in the root context's `obj`, so nothing
+    leaks from one invocation to the next (CliRunner runs many in one process)."""
+
+    __slots__ = ("app", "fmt", "quiet", "color")
+
+    def __init__(self) -> None:
+        self.app: App | None = None
+        self.fmt: str | None = None
+        self.quiet = False
+        self.color: str | None = None
+
+
+def _state() -> RunState | None:
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj if isinstance(obj, RunState) else None
 
 
 def remember(app: App) -> None:
     """Make `app` the one errors and help screens of this run use (its format, its country)."""
-    _CURRENT.append(app)
+    state = _state()
+    if state is not None:
+        state.app = app
 
 
 def current_app() -> App | None:
-    return _CURRENT[-1] if _CURRENT else None
+    state = _state()
+    return state.app if state is not None else None
 
 
 def help_footer(app: App | None, country: Any = None) -> str:
@@ -210,11 +247,23 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
                   help="Colour (default auto: only on a terminal, never with NO_COLOR).")
     @functools.wraps(func)
     def wrapper(fmt: str | None, as_json: bool, quiet: bool, color: str | None, **kwargs: Any) -> Any:
-        app = App("json" if as_json else fmt, quiet, color, os.environ)
+        state = _state() or RunState()
+        chosen = "json" if as_json else fmt
+        app = App(chosen or state.fmt, quiet or state.quiet, color or state.color, os.environ)
         remember(app)
         return func(app, **kwargs)
 
     return wrapper
+
+
+HELP_SCREEN_FOOTER = ("Need help now? Call your local emergency number, or run `crisiscli now` "
+                      "for the crisis lines where you are.")
+
+
+def _help_epilog(formatter: click.HelpFormatter) -> None:
+    """Help screens end with a way to get help now that needs no data: `--help` stays as fast as
+    importing Click, and `crisiscli now` is one command away."""
+    formatter.write("\n" + render.wrap(HELP_SCREEN_FOOTER, formatter.width or 80) + "\n")
 
 
 class CrisisCommand(click.Command):
@@ -222,7 +271,7 @@ class CrisisCommand(click.Command):
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_epilog(ctx, formatter)
-        formatter.write("\n" + help_footer(current_app()) + "\n")
+        _help_epilog(formatter)
 
 
 class CrisisSubGroup(click.Group):
@@ -232,16 +281,20 @@ class CrisisSubGroup(click.Group):
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_epilog(ctx, formatter)
-        formatter.write("\n" + help_footer(current_app()) + "\n")
+        _help_epilog(formatter)
 
 
 class CrisisGroup(CrisisSubGroup):
-    """The top-level group: commands loaded on demand, and aliases (hotlines -> lines)."""
+    """The top-level group: commands loaded on demand, aliases, a country typed where a command
+    was expected (`crisiscli GB` shows `now GB`), and every failure turned into a message and an
+    exit code here, so CliRunner and the console script behave the same."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "help":
+            return _help_cmd
         target = COMMANDS.get(ALIASES.get(cmd_name, cmd_name))
         if target is None:
             return None
@@ -249,6 +302,88 @@ class CrisisGroup(CrisisSubGroup):
 
         module, attribute = target.split(":")
         return getattr(importlib.import_module(module), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from SHORT_HELP, importing a command only if it has no entry."""
+        from click.utils import make_default_short_help
+
+        names = self.list_commands(ctx)
+        limit = (formatter.width or 80) - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            text = SHORT_HELP.get(name)
+            if text is None:
+                command = self.get_command(ctx, name)
+                text = command.get_short_help_str(limit=1000) if command else ""
+            rows.append((name, make_default_short_help(text, limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
+                                                                             list[str]]:
+        name = args[0]
+        command = self.get_command(ctx, name)
+        if command is not None:
+            return name, command, args[1:]
+        if not name.startswith("-"):
+            from .countries import lookup, resolve_many
+
+            words = [a for a in args if not a.startswith("-")]
+            try:
+                if lookup(name) or lookup(" ".join(words)):
+                    resolve_many(words)
+                    return "now", self.get_command(ctx, "now"), args  # type: ignore[return-value]
+            except CrisisError:
+                pass
+        import difflib
+
+        close = difflib.get_close_matches(name.lower(), [*COMMANDS, *ALIASES, "help"], n=3, cutoff=0.6)
+        hint = f" Did you mean {' or '.join(f'`{c}`' for c in close)}?" if close else ""
+        raise click.UsageError(f"no command {name[:40]!r}.{hint} A country works too: `crisiscli now GB`.",
+                               ctx)
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
+        """Run, and turn every failure into a message and an exit code: never a traceback."""
+        _harden_streams()
+        argv = list(sys.argv[1:] if args is None else args)
+        state = RunState()
+        extra.setdefault("obj", state)
+        command = next((ALIASES.get(a, a) for a in argv if not a.startswith("-")), "crisiscli")
+        if command not in COMMANDS:
+            command = "crisiscli"
+        try:
+            result = super().main(args=argv, prog_name=prog_name or "crisiscli", complete_var=complete_var,
+                                  standalone_mode=False, windows_expand_args=windows_expand_args, **extra)
+            code = result if isinstance(result, int) else 0
+        except CrisisError as exc:
+            code = _fail(state, exc.message, exc.exit_code, exc.code, exc.suggestions, argv, command)
+        except click.UsageError as exc:
+            if getattr(exc, "ctx", None) is not None and type(exc).__name__ == "NoArgsIsHelpError":
+                click.echo(exc.ctx.get_help())  # type: ignore[union-attr]
+                code = 0
+            else:
+                hint = f"\nRun `crisiscli {command if command != 'crisiscli' else ''} --help` for usage."
+                code = _fail(state, exc.format_message() + hint.replace("  ", " "), EXIT_USAGE, "usage", (),
+                             argv, command)
+        except click.ClickException as exc:
+            code = _fail(state, exc.format_message(), exc.exit_code, "error", (), argv, command)
+        except (click.Abort, KeyboardInterrupt):
+            sys.stderr.write("\nStopped.\n")
+            code = 130
+        except BrokenPipeError:
+            _silence_stdout()
+            code = EXIT_UNEXPECTED
+        except OSError as exc:
+            code = _os_failure(state, exc, argv, command)
+        except Exception as exc:  # the last line of defence: a message, never a traceback
+            if os.environ.get("CRISISCLI_DEBUG"):
+                raise
+            code = _fail(state, f"unexpected error ({type(exc).__name__}: {exc}); set CRISISCLI_DEBUG=1 for "
+                         "details and please report it", EXIT_UNEXPECTED, "unexpected", (), argv, command)
+        if standalone_mode:
+            sys.exit(code)
+        return code
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -265,10 +400,30 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     ctx.exit(0)
 
 
+def _early_option(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    """Store an output option given before the command name (`crisiscli --json lines GB`)."""
+
+    def store(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+        if value and isinstance(ctx.obj, RunState):
+            setattr(ctx.obj, name, value)
+
+    return store
+
+
 @click.group(cls=CrisisGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]},
              epilog=EXIT_CODES_HELP + "\n\nData: every number lists its source and the date it was checked.")
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
               help="Show the tool and dataset versions.")
+@click.option("--format", "-f", type=click.Choice(FORMATS, case_sensitive=False), expose_value=False,
+              is_eager=True, callback=_early_option("fmt"), help="Output format for the command that follows.")
+@click.option("--json", is_flag=True, expose_value=False, is_eager=True,
+              callback=lambda ctx, p, v: _early_option("fmt")(ctx, p, "json" if v else None),
+              help="Same as --format json.")
+@click.option("-q", "--quiet", is_flag=True, expose_value=False, is_eager=True, callback=_early_option("quiet"),
+              help="No notices on stderr.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), expose_value=False, is_eager=True,
+              callback=_early_option("color"), help="Colour: auto, always or never.")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Crisis lines, emergency numbers and what helps, offline.
@@ -276,6 +431,7 @@ def cli(ctx: click.Context) -> None:
     \b
     Examples:
       crisiscli now              help right now: emergency number, 24/7 lines, one step
+      crisiscli GB               the same, for a country you name
       crisiscli lines            lines for your country (detected and announced)
       crisiscli lines uk         lines for a country, by code or name
       crisiscli lines FR --json  the same facts for scripts
@@ -287,33 +443,83 @@ def cli(ctx: click.Context) -> None:
         click.echo(ctx.get_help())
 
 
+@click.command("help", cls=CrisisCommand)
+@click.argument("command", nargs=-1)
+@click.pass_context
+def _help_cmd(ctx: click.Context, command: tuple[str, ...]) -> None:
+    """Help for crisiscli or for one command: `crisiscli help lines`."""
+    group = ctx.parent.command if ctx.parent else cli
+    target: click.Command = group  # type: ignore[assignment]
+    parent = ctx.parent or ctx
+    for name in command:
+        sub = target.get_command(parent, name) if isinstance(target, click.Group) else None
+        if sub is None:
+            raise click.UsageError(f"no command {name[:40]!r}; run `crisiscli --help` for the list.", ctx)
+        target = sub
+        parent = click.Context(sub, info_name=name, parent=parent)
+    click.echo(target.get_help(parent))
+
+
 # --- running and failing ----------------------------------------------------------------------
 
 def _wants_json(argv: list[str]) -> bool:
     """Before options are parsed (a usage error), guess the format from argv."""
     for i, arg in enumerate(argv):
-        if arg == "--json" or arg in ("--format=json", "-fjson"):
+        low = arg.lower()
+        if low == "--json" or low in ("--format=json", "-fjson"):
             return True
         if arg in ("--format", "-f") and i + 1 < len(argv) and argv[i + 1].lower() == "json":
             return True
     return False
 
 
-def _fail(message: str, code: int, error_code: str, suggestions: tuple[str, ...], argv: list[str],
-          command: str) -> int:
-    app = current_app()
-    json_mode = app.format == "json" if app else _wants_json(argv)
-    if json_mode:
-        envelope = render.envelope(command, None, None, None,
-                                   error={"code": error_code, "message": render.safe_text(message),
-                                          "suggestions": [render.safe_text(s) for s in suggestions]})
-        sys.stdout.write(envelope + "\n")
+def _fail(state: RunState, message: str, code: int, error_code: str, suggestions: tuple[str, ...],
+          argv: list[str], command: str) -> int:
+    app = state.app
+    json_mode = app.format == "json" if app else (state.fmt == "json" or _wants_json(argv))
+    try:
+        if json_mode:
+            envelope = render.envelope(command, None, None, None,
+                                       error={"code": error_code, "message": render.safe_text(message),
+                                              "suggestions": [render.safe_text(s) for s in suggestions]})
+            sys.stdout.write(envelope + "\n")
+            sys.stdout.flush()
+    except OSError:
+        _silence_stdout()
     err = sys.stderr
     err.write(render.safe_text(f"crisiscli: {message}", multiline=True) + "\n")
     if not json_mode:
         err.write("\n" + help_footer(app) + "\n")
     err.flush()
     return code
+
+
+def _os_failure(state: RunState, exc: OSError, argv: list[str], command: str) -> int:
+    """A full disk, a full stdout (>/dev/full), a read-only directory: a sentence, not errno soup."""
+    import errno
+
+    if exc.errno == errno.EPIPE:
+        _silence_stdout()
+        return EXIT_UNEXPECTED
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        reason = "no space left on the device"
+    if getattr(exc, "filename", None):
+        what = f"could not use {exc.filename}"
+    else:  # no file named: it was stdout that failed
+        _silence_stdout()
+        what = "could not write to standard output"
+    return _fail(state, f"{what}: {reason}", EXIT_UNEXPECTED, "os_error", (), argv,
+                 command)
+
+
+def _silence_stdout() -> None:
+    """After stdout broke, point it at /dev/null so the interpreter's final flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _harden_streams() -> None:
@@ -326,34 +532,5 @@ def _harden_streams() -> None:
 
 
 def main(args: list[str] | None = None, prog_name: str = "crisiscli") -> None:
-    """Console-script entry point: run, and turn every failure into a message and an exit code."""
-    _harden_streams()
-    argv = list(sys.argv[1:] if args is None else args)
-    command = next((ALIASES.get(a, a) for a in argv if not a.startswith("-")), "crisiscli")
-    try:
-        result = cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
-        code = result if isinstance(result, int) else 0
-    except CrisisError as exc:
-        code = _fail(exc.message, exc.exit_code, exc.code, exc.suggestions, argv, command)
-    except click.exceptions.NoArgsIsHelpError as exc:
-        click.echo(exc.ctx.get_help() if exc.ctx else "")
-        code = 0
-    except click.UsageError as exc:
-        hint = f"\nRun `crisiscli {command} --help` for usage." if command != "crisiscli" else \
-            "\nRun `crisiscli --help` for usage."
-        code = _fail(exc.format_message() + hint, EXIT_USAGE, "usage", (), argv, command)
-    except click.ClickException as exc:
-        code = _fail(exc.format_message(), exc.exit_code, "error", (), argv, command)
-    except (click.Abort, KeyboardInterrupt):
-        sys.stderr.write("\nStopped.\n")
-        code = 130
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        code = EXIT_UNEXPECTED
-    except Exception as exc:  # the last line of defence: a message, never a traceback
-        if os.environ.get("CRISISCLI_DEBUG"):
-            raise
-        code = _fail(f"unexpected error ({type(exc).__name__}: {exc}); set CRISISCLI_DEBUG=1 for details "
-                     "and please report it", EXIT_UNEXPECTED, "unexpected", (), argv, command)
-    sys.exit(code)
+    """Console-script entry point."""
+    cli.main(args=args, prog_name=prog_name)

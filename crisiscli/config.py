@@ -11,7 +11,6 @@ import sys
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from .errors import ConfigError
 
 KNOWN_KEYS = ("country", "format", "quiet", "update_url", "trusted_keys", "stale_after_days", "color")
 APP = "crisiscli"
@@ -26,6 +25,7 @@ class Config(NamedTuple):
     update_url: str | None = None
     trusted_keys: tuple[str, ...] = ()
     stale_after_days: int = 90
+    warnings: tuple[str, ...] = ()
 
 
 def _user_dir(env: Mapping[str, str], override: str, xdg: str, fallback: str, kind: str) -> str:
@@ -35,7 +35,9 @@ def _user_dir(env: Mapping[str, str], override: str, xdg: str, fallback: str, ki
     if env.get(override):
         return env[override]
     if sys.platform.startswith("linux"):
-        base = env.get(xdg, "").strip() or os.path.expanduser(fallback)
+        base = env.get(xdg, "").strip()
+        if not os.path.isabs(base):  # the XDG spec: a relative path is invalid and ignored
+            base = os.path.expanduser(fallback)
         return os.path.join(base, APP)
     import platformdirs
 
@@ -53,50 +55,83 @@ def data_dir(env: Mapping[str, str]) -> str:
 
 
 def _toml_loads(text: str) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
+    import tomllib
+
     return tomllib.loads(text)
 
 
-def _expect(path: str, key: str, value: Any, kind: type | tuple[type, ...]) -> Any:
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise ConfigError(f"{path}: `{key}` must be a {names}")
-    return value
+MAX_CONFIG_BYTES = 64 * 1024
+FORMATS = ("table", "plain", "json", "csv")
+COLORS = ("auto", "always", "never")
+
+
+def _check(key: str, value: Any) -> tuple[Any, str | None]:
+    """(the value to use, or None for the default; a problem to report, or None)."""
+    def wrong(kind: str) -> tuple[None, str]:
+        return None, f"`{key}` must be {kind}, not {str(value)[:40]!r}"
+
+    if key in ("country", "update_url"):
+        if not isinstance(value, str) or not value.strip():
+            return wrong("a non-empty string")
+        if key == "country":
+            from .countries import lookup
+
+            if lookup(value) is None:
+                return None, f"`country` {value[:40]!r} is not a country crisiscli knows"
+        return value, None
+    if key == "format":
+        return (value.lower(), None) if isinstance(value, str) and value.lower() in FORMATS \
+            else wrong("one of " + ", ".join(FORMATS))
+    if key == "color":
+        return (value, None) if value in COLORS else wrong("one of " + ", ".join(COLORS))
+    if key == "quiet":
+        return (value, None) if isinstance(value, bool) else wrong("true or false")
+    if key == "stale_after_days":
+        ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 3650
+        return (value, None) if ok else wrong("a whole number of days from 1 to 3650")
+    if key == "trusted_keys":
+        keys = [value] if isinstance(value, str) else value
+        if isinstance(keys, list) and all(isinstance(k, str) and k for k in keys):
+            return tuple(keys), None
+        return wrong("a list of key file paths or keys")
+    return None, f"unknown key `{key}` (known: {', '.join(KNOWN_KEYS)})"
 
 
 def load_config(env: Mapping[str, str]) -> Config:
-    """Settings from config.toml; a missing file means defaults."""
+    """Settings from config.toml. Never raises: a file that cannot be used gives defaults, and
+    each problem becomes a warning, because a broken config must never keep a person from the
+    numbers. A missing file means defaults with no warning."""
+    from .files import NotARegularFile, TooLarge, read_regular
+
     path = os.path.join(config_dir(env), "config.toml")
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(1024 * 1024)
+        raw = read_regular(path, MAX_CONFIG_BYTES)
     except FileNotFoundError:
         return Config(path=path)
+    except NotARegularFile:
+        return _defaults(path, "is not a regular file")
+    except TooLarge:
+        return _defaults(path, f"is larger than {MAX_CONFIG_BYTES // 1024} KiB")
     except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+        return _defaults(path, f"cannot be read ({exc.strerror or exc})")
     try:
-        doc = _toml_loads(raw.decode("utf-8"))
+        doc = _toml_loads(raw.decode("utf-8-sig"))  # a byte-order mark from a Windows editor is fine
     except UnicodeDecodeError:
-        raise ConfigError(f"config file {path} is not UTF-8 text") from None
+        return _defaults(path, "is not UTF-8 text")
     except ValueError as exc:  # tomllib.TOMLDecodeError says "(at line N, column M)"
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    unknown = sorted(set(doc) - set(KNOWN_KEYS))
-    if unknown:
-        raise ConfigError(f"config file {path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(KNOWN_KEYS)}")
-    keys = doc.get("trusted_keys", [])
-    if isinstance(keys, str):
-        keys = [keys]
-    _expect(path, "trusted_keys", keys, list)
-    return Config(
-        path=path,
-        country=_expect(path, "country", doc["country"], str) if "country" in doc else None,
-        format=_expect(path, "format", doc["format"], str) if "format" in doc else None,
-        quiet=_expect(path, "quiet", doc.get("quiet", False), bool),
-        color=_expect(path, "color", doc["color"], str) if "color" in doc else None,
-        update_url=_expect(path, "update_url", doc["update_url"], str) if "update_url" in doc else None,
-        trusted_keys=tuple(_expect(path, "trusted_keys", k, str) for k in keys),
-        stale_after_days=_expect(path, "stale_after_days", doc.get("stale_after_days", 90), int),
-    )
+        return _defaults(path, f"is not valid TOML: {exc}")
+    values: dict[str, Any] = {}
+    problems = []
+    for key, value in doc.items():
+        checked, problem = _check(key, value)
+        if problem:
+            problems.append(problem)
+        elif checked is not None:
+            values[key] = checked
+    warnings = (f"config file {path}: {'; '.join(problems)}; using the default for "
+                f"{'it' if len(problems) == 1 else 'them'}",) if problems else ()
+    return Config(path=path, warnings=warnings, **values)
+
+
+def _defaults(path: str, why: str) -> Config:
+    return Config(path=path, warnings=(f"config file {path} {why}; using the defaults",))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
+from collections.abc import Sequence
 from typing import NamedTuple
 from functools import lru_cache
 
@@ -123,3 +124,23 @@ def resolve(text: str) -> str:
     hints = suggest(shown)
     hint = f"; did you mean {', '.join(hints)}?" if hints else "; try `crisiscli countries`"
     raise UnknownCountry(f"unknown country {shown!r}{hint}", suggestions=hints)
+
+
+def resolve_many(words: Sequence[str]) -> list[str]:
+    """ISO codes for the words a shell split: `new zealand GB` is New Zealand and the UK.
+
+    Why greedy: people type names unquoted; at each position the longest run of words that names
+    a country wins, and a word that starts no name is an error with suggestions."""
+    codes: list[str] = []
+    i = 0
+    while i < len(words):
+        for j in range(min(len(words), i + 6), i, -1):
+            code = lookup(" ".join(words[i:j]))
+            if code:
+                codes.append(code)
+                i = j
+                break
+        else:
+            codes.append(resolve(" ".join(words[i:])))  # raises, with suggestions for the rest
+            break
+    return codes

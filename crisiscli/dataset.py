@@ -11,6 +11,7 @@ import json
 import os
 import re
 from collections.abc import Iterator, Mapping
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from .errors import DatasetError
@@ -322,10 +323,8 @@ def load_installed(directory: str, entry: Any, origin: str, env: Mapping[str, st
         fresh = Stamp.of(path, key_id)
         if fresh is not None:
             stamps[entry.file] = fresh
-            try:
+            with suppress(OSError):  # a read-only directory only costs the next lookup another check
                 write_stamps(directory, stamps)
-            except OSError:
-                pass  # a read-only directory only costs the next lookup another check
     return Dataset(_parse_fast(data, path), origin=origin, path=path)
 
 

@@ -55,9 +55,3 @@ class DatasetError(CrisisError):
 
     exit_code = EXIT_INVALID
     code = "invalid_dataset"
-
-
-class ConfigError(UsageProblem):
-    """A config file we cannot read; the message names the file and line (exit 2)."""
-
-    code = "bad_config"

@@ -19,8 +19,27 @@ from .errors import UsageProblem
 from .model import Source
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
-CATEGORIES = ("plan", "connect", "delay", "distract", "ground", "regulate", "soothe", "release", "move", "express")
+# Grouped by what a strategy is for (issue 12): calming the body, letting a feeling out, reaching a
+# person, taking the mind elsewhere, moving in a way that stays calm, and preparing ahead.
+CATEGORIES = ("calm", "express", "connect", "distract", "release", "plan")
+CATEGORY_TITLES = {
+    "calm": "Calm your body and mind",
+    "express": "Let the feeling out in words, sound or pictures",
+    "connect": "Reach a person",
+    "distract": "Give your mind something else to do",
+    "release": "Move in a way that stays calm",
+    "plan": "Prepare for harder moments",
+}
 MOMENTS = ("now", "later")
+# What each evidence level says was actually studied (never the therapy a step might lead to).
+EVIDENCE = {
+    "A": "studied in people at risk of suicide or self-harm",
+    "B": "part of a therapy studied as a whole; not tested on its own",
+    "C": "studied for a related problem, not for self-harm",
+    "D": "advised by health services and charities; not tested in trials",
+}
+# The one step `crisiscli now` offers; it must be an in-the-moment strategy (checked by a test).
+NOW_STEP = "ground-54321"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +86,7 @@ class Strategy:
     sources: tuple[Source, ...]
     evidence_note: str | None = None
     one_line: str | None = None
+    next_step: str | None = None
     raw: Any = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,7 +125,7 @@ def strategies() -> tuple[Strategy, ...]:
             id=s["id"], name=s["name"], category=s["category"], summary=s["summary"], steps=tuple(s["steps"]),
             moment=s["moment"], suits=s["suits"], evidence=s["evidence"], cautions=tuple(s["cautions"]),
             sources=_sources(s["sources"]), evidence_note=s.get("evidence_note"), one_line=s.get("one_line"),
-            raw=s))
+            next_step=s.get("next"), raw=s))
     return tuple(out)
 
 
@@ -155,7 +175,15 @@ def pick_random(candidates: list[Strategy], rng: random.Random | None = None) ->
     return (rng or random.Random()).choice(candidates)
 
 
+def now_strategy() -> Strategy:
+    """The strategy behind the one step `crisiscli now` offers: always one that works in the moment."""
+    chosen = find_strategy(NOW_STEP)
+    if chosen.moment != "now":  # a data edit must never turn a longer task into "right now"
+        chosen = next(s for s in strategies() if s.moment == "now" and s.one_line)
+    return chosen
+
+
 def grounding_step() -> str:
-    """The one short thing `crisiscli now` offers: the grounding strategy's one-line form."""
-    strategy = find_strategy("ground-54321")
+    """The one short thing `crisiscli now` offers, in its one-line form."""
+    strategy = now_strategy()
     return strategy.one_line or strategy.summary

@@ -220,10 +220,13 @@ _ISO = re.compile(
     r"(?P<tz>[Zz]|[+-](?P<oh>[0-9]{2})(?::?(?P<om>[0-9]{2}))?)?",
     re.ASCII,
 )
-_EXAMPLE = "such as 2026-11-29T03:00 (each line's local time) or 2026-11-29T03:00+01:00"
+_EXAMPLE = "such as 03:00 (today), 2026-11-29T03:00 (each line's local time) or 2026-11-29T03:00+01:00"
 
 
-def parse_at(text: str) -> datetime:
+_TIME_ONLY = re.compile(r"(?P<h>[01]?[0-9]|2[0-3])[:.h](?P<mi>[0-5][0-9])", re.ASCII)
+
+
+def parse_at(text: str, today: date | None = None) -> datetime:
     """Parse `--open-at`: an ISO 8601 date and time.
 
     With an offset (Z, +01:00) it is one instant, returned aware. Without one it means that
@@ -234,6 +237,9 @@ def parse_at(text: str) -> datetime:
         raise UsageProblem(f"--open-at needs a date and time, {_EXAMPLE}")
     cleaned = text.strip()
     shown = cleaned[:40]
+    clock = _TIME_ONLY.fullmatch(cleaned)
+    if clock and today is not None:  # "03:00": today, at that time in each line's own zone
+        return datetime.combine(today, time(int(clock.group("h")), int(clock.group("mi"))))
     bad = UsageProblem(f"--open-at takes an ISO 8601 date and time, {_EXAMPLE}; not {shown!r}")
     m = _ISO.fullmatch(cleaned) if len(cleaned) <= 64 else None
     if m is None:

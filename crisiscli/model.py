@@ -2,87 +2,85 @@
 
 Field names are the dataset's own (see data/hotlines.schema.json), so `to_dict()` gives scripts
 exactly what the JSON file says, and nothing a command does can change a number by accident.
+
+Why NamedTuple and not dataclasses: every lookup builds these classes at start-up, and a frozen
+slotted dataclass compiles several methods per class (about 15 ms over the eleven), where a
+NamedTuple compiles one; they are immutable and typed all the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, (Source, Provenance, Contact, Hours, Schedule, PreviousNumber,
-                          Emergency, Line, Country)):
-        return value.to_dict()
+    if hasattr(value, "_fields"):
+        return to_dict(value)
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     return value
 
 
-class _Record:
-    """Shared `to_dict` (dataset field names, optional empty fields left out) and repr.
-
-    repr is shared and equality is identity: generating them per class costs start-up time,
-    and nothing compares records."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.to_dict()!r})"
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for f in fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            if value is None or (value == () and f.metadata.get("optional")):
-                continue
-            out[f.name] = _plain(value)
-        return out
+def to_dict(record: Any) -> dict[str, Any]:
+    """The record in the dataset's own field names; unset optional fields are left out."""
+    out: dict[str, Any] = {}
+    defaults = record._field_defaults
+    for name, value in zip(record._fields, record):
+        if value is None or (value == () and defaults.get(name) == ()):
+            continue
+        out[name] = _plain(value)
+    return out
 
 
-def _opt() -> Any:
-    return field(default=(), metadata={"optional": True})
-
-
-@dataclass(frozen=True, repr=False, eq=False, slots=True)
-class Source(_Record):
+class Source(NamedTuple):
     url: str
     accessed: str
     title: str | None = None
     publisher: str | None = None
     kind: str | None = None
+    evidence_date: str | None = None
     published: str | None = None
 
+    @property
+    def evidence(self) -> str | None:
+        """The page's own date for its claim (`published` is its old name)."""
+        return self.evidence_date or self.published
 
-@dataclass(frozen=True, repr=False, eq=False, slots=True)
-class Provenance(_Record):
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+class Provenance(NamedTuple):
     sources: tuple[Source, ...]
     last_verified: str
     confidence: str
     verified_by: str | None = None
     method: str | None = None
     review_due: str | None = None
+    evidence_date: str | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
 
-@dataclass(frozen=True, repr=False, eq=False, slots=True)
-class Schedule(_Record):
+class Schedule(NamedTuple):
     days: tuple[str, ...]
     open: str
     close: str
 
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
 
-@dataclass(frozen=True, repr=False, eq=False, slots=True)
-class Hours(_Record):
+class Hours(NamedTuple):
     always_open: bool
     text: str
     tz: str | None = None
-    schedule: tuple[Schedule, ...] = _opt()
+    schedule: tuple[Schedule, ...] = ()
     exceptions: str | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
 
-@dataclass(frozen=True, repr=False, eq=False, slots=True)
-class Contact(_Record):
+class Contact(NamedTuple):
     type: str
     display: str
     reachable_from: tuple[str, ...]
@@ -96,17 +94,23 @@ class Contact(_Record):
     note: str | None = None
     hours_override: Hours | None = None
     numbering_exception: str | None = None
+    access: tuple[str, ...] = ()
+    requires_registration: bool | None = None
+    languages: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()
 
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
 
-@dataclass(frozen=True, repr=False, eq=False, slots=True)
-class PreviousNumber(_Record):
+class PreviousNumber(NamedTuple):
     digits: str
     note: str
     until: str | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
 
-@dataclass(frozen=True, repr=False, eq=False, slots=True)
-class Line(_Record):
+class Line(NamedTuple):
     id: str
     name: str
     contacts: tuple[Contact, ...]
@@ -121,8 +125,9 @@ class Line(_Record):
     name_local: str | None = None
     operator: str | None = None
     region: str | None = None
-    previous_numbers: tuple[PreviousNumber, ...] = _opt()
+    previous_numbers: tuple[PreviousNumber, ...] = ()
     notes: str | None = None
+    interpreter: bool | None = None
 
     @property
     def is_active(self) -> bool:
@@ -131,19 +136,27 @@ class Line(_Record):
     def channels(self) -> set[str]:
         return {c.type for c in self.contacts}
 
+    def hours_of(self, contact: Contact) -> Hours:
+        """A contact's own hours: a chat may keep shorter hours than the phone line."""
+        return contact.hours_override or self.hours
 
-@dataclass(frozen=True, repr=False, eq=False, slots=True)
-class Emergency(_Record):
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+class Emergency(NamedTuple):
     number: str
     digits: str
     services: tuple[str, ...]
-    sources: tuple[Source, ...] = _opt()
+    sources: tuple[Source, ...] = ()
     note: str | None = None
     numbering_exception: str | None = None
+    channel: str | None = None
+    requires_registration: bool | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
 
-@dataclass(frozen=True, repr=False, eq=False, slots=True)
-class Country(_Record):
+class Country(NamedTuple):
     iso2: str
     name: str
     emergency: tuple[Emergency, ...]
@@ -159,44 +172,46 @@ class Country(_Record):
                 return e
         return self.emergency[0] if self.emergency else None
 
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
 
-@dataclass(frozen=True, repr=False, eq=False, slots=True)
-class DatasetInfo(_Record):
+class DatasetInfo(NamedTuple):
     schema_version: str
     dataset_version: int
     generated_at: str
     origin: str
     path: str
 
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
 
 def _tuple_of(cls: type, items: Any) -> tuple[Any, ...]:
     return tuple(build(cls, item) for item in items or ())
-
-
-_NESTED: Mapping[type, Mapping[str, type]] = {}
 
 
 def build(cls: type, raw: Mapping[str, Any]) -> Any:
     """Make a record from the dataset's dict; unknown keys are ignored, missing ones raise."""
     nested = _NESTED.get(cls, {})
     kwargs: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name not in raw:
+    for name in cls._fields:  # type: ignore[attr-defined]
+        if name not in raw:
             continue
-        value = raw[f.name]
-        if f.name in nested:
-            target = nested[f.name]
+        value = raw[name]
+        if name in nested:
+            target = nested[name]
             value = _tuple_of(target, value) if isinstance(value, list) else build(target, value)
         elif isinstance(value, list):
             value = tuple(value)
-        kwargs[f.name] = value
+        kwargs[name] = value
     return cls(**kwargs)
 
 
-_NESTED = {
+# Which fields hold records of another class (built recursively by `build`).
+_NESTED: Mapping[type, Mapping[str, type]] = {
     Provenance: {"sources": Source},
     Hours: {"schedule": Schedule},
-    Contact: {"hours_override": Hours},
+    Contact: {"hours_override": Hours, "sources": Source},
     Line: {"contacts": Contact, "hours": Hours, "previous_numbers": PreviousNumber,
            "provenance": Provenance},
     Emergency: {"sources": Source},

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from .model import Contact, Country, Line
+if TYPE_CHECKING:
+    from datetime import date
+
+    from .model import Contact, Country, Line
 
 REPLACEMENT = "\ufffd"
 _BIDI_AND_INVISIBLE = [0x061C, 0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F), 0x2028, 0x2029,
@@ -96,6 +99,13 @@ class Screen:
         self.err.flush()
 
 
+def _hanging(text: str, width: int) -> str:
+    """A paragraph indented two spaces, its following lines four: a list item that wraps (by
+    display width, so CJK names fit too)."""
+    rows = _wrap_cell(text, width - 4).split("\n")
+    return "\n".join(("  " if i == 0 else "    ") + row for i, row in enumerate(rows))
+
+
 def terminal_width() -> int:
     """Columns to fit (COLUMNS, else the terminal, else 80), kept between 40 and 200."""
     import shutil
@@ -163,28 +173,65 @@ def _host(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def line_source(line: Line) -> str:
-    """Where the line's numbers came from and when: 'samaritans.org, checked 2026-11-25'."""
+def line_source(line: Line, today: date | None = None) -> str:
+    """Where the line's numbers came from, how recent the evidence is, and when we read it:
+    'samaritans.org +1, confirmed 2025, checked 2026-11-25'."""
+    from .trust import best_source, judge
+
     sources = line.provenance.sources
-    host = _host(sources[0].url) if sources else "no source"
+    best = best_source(sources)
+    host = _host(best.url) if best else "no source"
     more = f" +{len(sources) - 1}" if len(sources) > 1 else ""
-    return safe_text(f"{host}{more}, checked {line.provenance.last_verified}")
+    parts = [f"{host}{more}"]
+    if today is not None:
+        trust = judge(line, today)
+        if trust.confirmed:
+            parts.append(f"confirmed {trust.evidence_date}")
+        else:
+            parts.append(f"UNCONFIRMED ({trust.why})")
+    parts.append(f"checked {line.provenance.last_verified}")
+    return safe_text(", ".join(parts))
+
+
+_ACCESS = {"text_relay": "text relay", "tty": "TTY", "video_relay": "video relay",
+           "sign_language": "sign language", "text_no_voice": "text, no voice needed"}
+
+
+def contact_text(line: Line, contact: Contact, notes: bool = True) -> str:
+    """A contact with what a caller needs before using it: its own hours when they differ
+    from the line's, registration, Deaf access, and (unless `notes` is off, as on the short
+    `now` screen) its free-text note ('free from mobiles')."""
+    text = contact_label(contact)
+    extras = []
+    own = contact.hours_override
+    if own is not None and own.text != line.hours.text:
+        extras.append(f"{'24/7' if own.always_open else safe_text(own.text)}")
+    if contact.requires_registration:
+        extras.append("register first")
+    if contact.access:
+        extras.append("for Deaf people: " + ", ".join(_ACCESS.get(a, safe_text(a)) for a in contact.access))
+    if contact.note and notes:
+        extras.append(safe_text(contact.note))
+    return f"{text} ({'; '.join(extras)})" if extras else text
 
 
 def emergency_summary(country: Country) -> str:
-    """'112 (general) · 15 (ambulance) · 17 (police)'."""
+    """'112 (general) · 15 (ambulance) · 17 (police)'; an SMS service says how to use it."""
     parts = []
     for e in country.emergency:
-        services = "/".join(s.replace("sms_deaf", "SMS for deaf people") for s in e.services)
-        parts.append(f"{safe_text(e.number)} ({safe_text(services)})")
+        services = "/".join(s.replace("sms_deaf", "SMS for Deaf people") for s in e.services)
+        how = "text " if e.channel == "sms" else ""
+        note = ", register first" if e.requires_registration else ""
+        parts.append(f"{how}{safe_text(e.number)} ({safe_text(services)}{note})")
     return " · ".join(parts) if parts else "unknown"
 
 
 def reach_phrase(line: Line) -> str:
     """Short 'call or text 988, or chat at 988lifeline.org' for the footer."""
-    voice = [c for c in line.contacts if c.type == "voice"]
-    sms = [c for c in line.contacts if c.type == "sms"]
-    chat = [c for c in line.contacts if c.type == "chat"]
+    always = [c for c in line.contacts if line.hours_of(c).always_open]  # the phrase says 24/7
+    voice = [c for c in always if c.type == "voice"]
+    sms = [c for c in always if c.type == "sms"]
+    chat = [c for c in always if c.type == "chat"]
     bits = []
     if voice and sms and voice[0].digits == sms[0].digits and not sms[0].sms_keyword:
         bits.append(f"call or text {safe_text(voice[0].display)}")
@@ -214,28 +261,33 @@ def footer(country: Country | None, help_line: Line | None, fallback_url: str | 
         name = safe_text(help_line.name)
         text = f"{where} {first}, or {name}: {reach_phrase(help_line)} (24/7)."
     else:
-        text = f"{where} {first}. More ways to get support: `crisiscli lines {country.iso2}`."
+        text = f"{where} {first}. More ways to get support: `crisiscli lines {safe_text(country.iso2)}`."
     return wrap(text, width)
 
 
 # --- formats ----------------------------------------------------------------------------------
 
 PLAIN_COLUMNS = ("kind", "iso2", "country", "name", "channel", "display", "dial", "hours", "cost",
-                 "languages", "audiences", "line_id", "source", "last_verified")
+                 "languages", "audiences", "line_id", "source", "last_verified", "evidence_date", "confirmed")
 
 
-def _records(country: Country, lines: Sequence[Line]) -> Iterable[tuple[str, ...]]:
+def _records(country: Country, lines: Sequence[Line], today: date | None) -> Iterable[tuple[str, ...]]:
+    from .trust import best_source, judge
+
     for e in country.emergency:
-        source = e.sources[0].url if e.sources else ""
-        accessed = e.sources[0].accessed if e.sources else ""
-        yield ("emergency", country.iso2, country.name, "/".join(e.services), "voice", e.number, e.digits,
-               "24/7", "free", "", "", "", source, accessed)
+        best = best_source(e.sources)
+        yield ("emergency", country.iso2, country.name, "/".join(e.services), e.channel or "voice", e.number,
+               e.digits, "24/7", "free", "", "", "", best.url if best else "", best.accessed if best else "",
+               best.evidence or "" if best else "", "")
     for line in lines:
-        source = line.provenance.sources[0].url if line.provenance.sources else ""
+        best = best_source(line.provenance.sources)
         for c in line.contacts:
+            trust = judge(line, today, c) if today else None
             yield ("line", country.iso2, country.name, line.name, c.type, contact_label(c),
-                   c.dial or c.url or "", line.hours.text, c.cost, ",".join(line.languages),
-                   ",".join(line.audiences), line.id, source, line.provenance.last_verified)
+                   c.dial or c.url or "", line.hours_of(c).text, c.cost, ",".join(line.languages),
+                   ",".join(line.audiences), line.id, best.url if best else "", line.provenance.last_verified,
+                   trust.evidence_date or "" if trust else "",
+                   ("yes" if trust.confirmed else "no") if trust else "")
 
 
 def records(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
@@ -251,14 +303,27 @@ def records(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(list(rows[0]))
         for row in rows:
-            writer.writerow([safe_text(v) for v in row.values()])
+            writer.writerow([csv_cell(v) for v in row.values()])
     return buf.getvalue()
 
 
-def lines_records(sections: Sequence[tuple[Country, Sequence[Line]]], fmt: str) -> str:
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell a spreadsheet shows as text: one starting like a formula (`=`, `+`, `-`, `@`,
+    tab, CR) gets a leading apostrophe, so `+44 ...` stays a phone number and `=HYPERLINK(...)`
+    in a hostile dataset never runs (OWASP's CSV injection advice)."""
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        text = "'" + text
+    return safe_text(text)
+
+
+def lines_records(sections: Sequence[tuple[Country, Sequence[Line]]], fmt: str, today: date | None = None) -> str:
     """`lines` as plain or csv: one record per emergency number and per contact, PLAIN_COLUMNS."""
     rows = [dict(zip(PLAIN_COLUMNS, record)) for country, lines in sections
-            for record in _records(country, lines)]
+            for record in _records(country, lines, today)]
     if not rows and fmt == "csv":
         return ",".join(PLAIN_COLUMNS) + "\n"
     return records(rows, fmt)
@@ -270,7 +335,7 @@ def display_width(text: str) -> int:
 
     width = 0
     for ch in text:
-        if unicodedata.combining(ch):
+        if unicodedata.category(ch) in ("Mn", "Me", "Cf"):  # marks drawn on the previous character
             continue
         width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
     return width
@@ -298,26 +363,48 @@ def _wrap_cell(text: str, width: int) -> str:
     return "\n".join(out)
 
 
-def table(rows: list[list[str]], headers: list[str], width: int) -> str:
-    """A tabulate 'simple' table (no box drawing) that fits `width` columns: the widest column
-    is narrowed and wrapped until the rendered table fits (or nothing is wider than 8)."""
-    from tabulate import tabulate
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
 
+
+def table(rows: list[list[str]], headers: list[str], width: int) -> str:
+    """A plain table (headers, a dashed rule, left-aligned columns two spaces apart, cells of
+    several lines) that fits `width` columns: the widest column is narrowed and its cells
+    wrapped until the table fits, or no column is wider than 8.
+
+    Why not tabulate: this is all of it we used, and measuring CJK text needed wcwidth; the two
+    cost every table screen about 35 ms of imports and re-rendering for each narrowing step."""
+    gap = 2
+    floors = [display_width(h) + 2 for h in headers]  # a header never fills its column
     widths = [max(display_width(x) for cell in [h, *(r[i] for r in rows)] for x in cell.split("\n"))
               for i, h in enumerate(headers)]
     while True:
-        wrapped = [[_wrap_cell(cell, widths[i]) for i, cell in enumerate(row)] for row in rows]
-        text = tabulate(wrapped, headers=headers, tablefmt="simple", disable_numparse=True)
-        excess = max(display_width(x) for x in text.split("\n")) - width
+        wrapped = [[_wrap_cell(cell, widths[i]).split("\n") for i, cell in enumerate(row)] for row in rows]
+        actual = [max([floors[i], *(display_width(x) for r in wrapped for x in r[i])]) for i in range(len(headers))]
+        excess = sum(actual) + gap * (len(actual) - 1) - width
         widest = max(range(len(widths)), key=lambda i: widths[i])
         if excess <= 0 or widths[widest] <= 8:
-            return text
+            widths = actual
+            break
         widths[widest] = max(8, widths[widest] - excess, widths[widest] // 2)
+    sep = " " * gap
+    out = [sep.join(_pad(h, widths[i]) for i, h in enumerate(headers)).rstrip(),
+           sep.join("-" * w for w in widths)]
+    for row in wrapped:
+        for k in range(max(len(cell) for cell in row)):
+            out.append(sep.join(_pad(cell[k] if k < len(cell) else "", widths[i])
+                                for i, cell in enumerate(row)).rstrip())
+    return "\n".join(out)
 
 
-def line_cell(line: Line) -> str:
-    """A line's name, local name, region, audiences and languages, one per row of the cell."""
+def line_cell(line: Line, today: date | None = None) -> str:
+    """A line's name, local name, region, audiences and languages, one per row of the cell;
+    a line nobody has confirmed lately says so first."""
+    from .trust import judge
+
     parts = [safe_text(line.name)]
+    if today is not None and not judge(line, today).confirmed:
+        parts.insert(0, "[unconfirmed]")
     if line.name_local and line.name_local != line.name:
         parts.append(safe_text(line.name_local))
     if line.region:
@@ -325,7 +412,23 @@ def line_cell(line: Line) -> str:
     if tuple(line.audiences) != ("general",):
         parts.append("For: " + ", ".join(safe_text(a).replace("_", " ") for a in line.audiences))
     parts.append("Lang: " + ", ".join(safe_text(x) for x in line.languages))
+    if line.interpreter:
+        parts.append("Interpreters for other languages")
     return "\n".join(parts)
+
+
+def reach_cell(line: Line) -> str:
+    """Every contact with its own hours, registration and Deaf access; the longer notes go
+    under the table (`good_to_know`), where they can use the whole width."""
+    return "\n".join(contact_text(line, c, notes=False) for c in line.contacts)
+
+
+def good_to_know(line: Line) -> str | None:
+    """What a caller should know before using the line: each contact's note, then the line's."""
+    parts = [f"{contact_label(c)}: {safe_text(c.note)}" for c in line.contacts if c.note]
+    if line.notes:
+        parts.append(safe_text(line.notes))
+    return " ".join(p if p.endswith(".") else p + "." for p in parts) or None
 
 
 def _cost_cell(line: Line) -> str:
@@ -355,28 +458,36 @@ def _stacked(rows: list[list[str]], width: int) -> str:
 
 
 def lines_table(sections: Sequence[tuple[Country, Sequence[Line]]], screen: Screen,
-                empty_note: str | None = None, statuses: Mapping[str, str] | None = None) -> str:
+                empty_note: str | None = None, statuses: Mapping[str, str] | None = None,
+                today: date | None = None) -> str:
     """For people: per country, the emergency number first, then a table of lines and their sources.
     `statuses` (line id -> "open now, closes at 23:00") adds the status under each line's hours."""
     blocks = []
     for country, lines in sections:
-        title = _style(f"{safe_text(country.name)} ({country.iso2})", screen.color, "1")
+        title = _style(f"{safe_text(country.name)} ({safe_text(country.iso2)})", screen.color, "1")
         emergency = _style(emergency_summary(country), screen.color, "1;31")
         block = [title, wrap(f"Emergency: {emergency}", screen.width)]
         if lines:
-            rows = [[line_cell(line), "\n".join(contact_label(c) for c in line.contacts),
-                     _hours_cell(line, statuses), _cost_cell(line)] for line in lines]
+            rows = [[line_cell(line, today), reach_cell(line), _hours_cell(line, statuses), _cost_cell(line)]
+                    for line in lines]
             block.append("")
             if screen.width >= NARROW:
                 block.append(table(rows, ["Line", "How to reach", "Hours", "Cost"], screen.width))
             else:
                 block.append(_stacked(rows, screen.width))
+            notes = [(line, text) for line in lines if (text := good_to_know(line))]
+            if notes:
+                block.append("Good to know:")
+                block.extend(_hanging(f"{safe_text(line.name)}: {text}", screen.width) for line, text in notes)
             if any(not line.hours.always_open for line in lines):
                 block.append(wrap("Lines may be busy or closed: keep trying, or use the next option.",
                                    screen.width))
             block.append("Sources:")
             for line in lines:
-                block.append(wrap(f"  {safe_text(line.name)}: {line_source(line)}", screen.width))
+                block.append(_hanging(f"{safe_text(line.name)} [{safe_text(line.id)}]: {line_source(line, today)}",
+                                      screen.width))
+            block.append(wrap("A number wrong or dead? `crisiscli report ID` (the id in brackets) writes a "
+                              "report for you to send.", screen.width))
         elif empty_note:
             block.append(wrap(safe_text(empty_note), screen.width))
         elif country.no_national_line_note:

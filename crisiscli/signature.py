@@ -17,7 +17,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .errors import CrisisError, EXIT_INVALID, UsageProblem
+from .errors import EXIT_INVALID, CrisisError, UsageProblem
 
 KEYS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "keys")
 MAX_SIGNATURE_BYTES = 4096

@@ -22,7 +22,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -32,11 +32,24 @@ from . import clock, render
 from .dataset import MAX_BYTES, Dataset, load_active, load_installed, parse_strict
 from .errors import EXIT_INVALID, EXIT_NETWORK, EXIT_NO_MATCH, CrisisError, DatasetError, UsageProblem
 from .signature import MAX_SIGNATURE_BYTES, PublicKey, SignatureError, trusted_keys, verify
-from .store import (DATASET_PREFIX, LOCK_FILE, SIGNATURE_SUFFIX, Installed, Stamp, StorageError,
-                    UpdateState, atomic_write, dataset_name, load_state, read_stamps, writable_data_dir,
-                    write_stamps, write_state)
+from .store import (
+    DATASET_PREFIX,
+    LOCK_FILE,
+    SIGNATURE_SUFFIX,
+    Installed,
+    Stamp,
+    StorageError,
+    UpdateState,
+    atomic_write,
+    dataset_name,
+    load_state,
+    read_stamps,
+    writable_data_dir,
+    write_stamps,
+    write_state,
+)
 
-__all__ = ["trusted_keys", "run_update", "install_file", "rollback", "fetch", "Limits", "Outcome"]
+__all__ = ["Limits", "Outcome", "fetch", "install_file", "rollback", "run_update", "trusted_keys"]
 
 # Where the project publishes signed datasets. None until the project has a home: then set it here
 # (one line) and in README.md. Users and mirrors set --url, CRISISCLI_UPDATE_URL or update_url.
@@ -121,7 +134,7 @@ def check_url(url: str, *, redirect_from: str | None = None) -> str:
     try:
         parts = urlsplit(url)
         host = parts.hostname
-        parts.port  # raises ValueError for a port that is not a number 0-65535
+        _port = parts.port  # raises ValueError for a port that is not a number 0-65535
     except ValueError:
         host = None
     if redirect_from and not url.isascii():
@@ -632,7 +645,7 @@ def rollback(env: Mapping[str, str]) -> Outcome:
         _checkpoint(env, "locked")
         state = load_state(directory)
         before = load_active(env)
-        if state.current is None or before.info.origin == "bundled" and state.previous is None:
+        if state.current is None or (before.info.origin == "bundled" and state.previous is None):
             raise NothingToRollBack("nothing to roll back: crisiscli is using the data it came with "
                                     f"(dataset {before.info.dataset_version})")
         target, note = state.previous, None
@@ -655,7 +668,5 @@ def rollback(env: Mapping[str, str]) -> Outcome:
 
 
 def _remove(path: str) -> None:
-    try:
+    with suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass

@@ -10,11 +10,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 BIN = Path(sys.executable).parent / "crisiscli"
-TODAY = "2026-11-25"
+# Click 8.1 mixes stderr into stdout unless told not to; 8.2 keeps them apart and has no such flag.
+_CLICK_81 = "mix_stderr" in __import__("inspect").signature(__import__("click.testing").testing.CliRunner).parameters
+TODAY = "2026-11-29"
 
 
 def base_env(tmp: Path) -> dict[str, str]:
@@ -44,9 +47,43 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return env
 
 
+class Ran(NamedTuple):
+    """What a command did: the same three things a script sees from a process."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def invoke(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Ran:
+    """Run crisiscli in this process with Click's CliRunner: exit code, stdout and stderr apart.
+
+    Why in-process: a subprocess per test made the suite take minutes; the process itself is the
+    subject only in the tests that use `run_process`."""
+    from click.testing import CliRunner
+
+    from crisiscli.cli import cli
+
+    runner = CliRunner(**({"mix_stderr": False} if _CLICK_81 else {}))
+    result = runner.invoke(cli, list(args), env=env, input=input, prog_name="crisiscli",
+                           catch_exceptions=False)
+    return Ran(result.exit_code, result.stdout, result.stderr)
+
+
 @pytest.fixture
 def run(isolated: dict[str, str]):
-    """Run the installed console script in a subprocess; returns CompletedProcess (text)."""
+    """crisiscli in-process (see `invoke`); `env` adds to the isolated environment."""
+
+    def _run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Ran:
+        return invoke(*args, env=env, input=input)
+
+    return _run
+
+
+@pytest.fixture
+def run_process(isolated: dict[str, str]):
+    """The installed console script in a real subprocess, for tests about the process itself
+    (encodings, signals, pipes, ttys); returns CompletedProcess (text)."""
 
     def _run(*args: str | bytes, env: dict[str, str] | None = None, **kwargs) -> subprocess.CompletedProcess:
         full_env = dict(isolated)

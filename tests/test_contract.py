@@ -69,7 +69,7 @@ def test_usage_error_in_json_mode_is_json(run):
 
 
 def test_no_match_json_still_has_emergency(run):
-    result = run("lines", "GB", "--audience", "veterans", "--json")
+    result = run("lines", "GB", "--audience", "indigenous", "--json")
     assert result.returncode == 3
     doc = json.loads(result.stdout)
     assert doc["data"][0]["lines"] == []

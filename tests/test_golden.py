@@ -20,6 +20,11 @@ CASES = {
     "now_GB.txt": (["now", "GB"], {}),
     "now_US.txt": (["now", "US"], {}),
     "about_what-is-self-harm.txt": (["about", "what-is-self-harm"], {}),
+    "about_after-self-harm_sources_GB.txt": (["about", "after-self-harm", "--sources"], {"CRISISCLI_COUNTRY": "GB"}),
+    "now_no_country.txt": (["now"], {}),
+    "now_GB_young.txt": (["now", "GB", "--young"], {}),
+    "coping_GB.txt": (["coping"], {"CRISISCLI_COUNTRY": "GB"}),
+    "coping_calm-slow-breathing.txt": (["coping", "calm-slow-breathing"], {}),
 }
 
 

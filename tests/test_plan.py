@@ -253,8 +253,8 @@ def test_no_plan_yet(run):
 # --- permissions and atomic writes ------------------------------------------------------------
 
 @pytest.mark.parametrize("umask", [0o000, 0o022, 0o077, 0o277])
-def test_plan_file_is_private_whatever_the_umask(run, isolated, umask):
-    result = import_plan(run, SAMPLE, umask=umask)
+def test_plan_file_is_private_whatever_the_umask(run_process, isolated, umask):
+    result = import_plan(run_process, SAMPLE, umask=umask)  # a umask belongs to a process
     assert result.returncode == 0, result.stderr
     path = plan_file(isolated)
     mode = mode_of(path)

@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from signing import TestKey, dataset_bytes
-from updating import BASE, BODY_NEXT, BODY_V3, key, make_doc, run, tls, tls_server, upd  # noqa: F401, F811
+from updating import BASE, BODY_NEXT, BODY_V3, make_doc
 
+pytest_plugins = ("updating",)  # its fixtures: key, installed, run, upd, tls
 REPO = Path(__file__).resolve().parent.parent
 TOOL = REPO / "tools" / "publish_data.py"
 
@@ -100,7 +100,7 @@ def test_publish_a_feed_serve_it_over_https_and_install_it(signer, tls, upd, run
 
 
 def test_publish_refuses_what_is_not_newer_or_not_valid(signer, publish, tmp_path):
-    key, secret = signer
+    _key, secret = signer
     feed = tmp_path / "feed"
     source = tmp_path / "hotlines.json"
     source.write_bytes(BODY_V3)
@@ -124,7 +124,7 @@ def test_publish_refuses_what_is_not_newer_or_not_valid(signer, publish, tmp_pat
 
 
 def test_the_key_comes_from_a_path_or_the_environment_and_is_checked(signer, publish, tmp_path):
-    key, secret = signer
+    _key, secret = signer
     source = tmp_path / "hotlines.json"
     source.write_bytes(BODY_NEXT)
     none = publish(str(source), "--out", str(tmp_path / "a"))

@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 from banned import violations
-from updating import BASE, current_file, installed, installed_template, key, run  # noqa: F401
+from updating import BASE
 
-
+pytest_plugins = ("updating",)  # its fixtures: key, installed, run, upd, tls
 def test_the_report_has_what_a_maintainer_needs(run):
     result = run("report", "gb-samaritans")
     assert result.returncode == 0 and result.stderr == ""

@@ -91,3 +91,28 @@ def test_every_string_in_the_code_is_clean():
                     and (v := violations(node.value)):
                 bad.append((path.name, node.lineno, v))
     assert bad == []
+
+
+def test_every_guide_screen_is_clean():
+    """Each topic and strategy as it is shown (short and full sources), and `now` for every country
+    with --young, through the same checker: wording added around the data is checked too."""
+    from crisiscli import guide, render_guide
+    from crisiscli.dataset import load_active
+    from crisiscli.query import find_lines
+
+    bad = []
+    for topic in guide.topics():
+        for full in (False, True):
+            page = render_guide.topic_page(topic, 80, False, full)
+            text = page if not full else page.split("\nSources:\n")[0]  # source titles are publishers' words
+            bad += [(topic.id, v) for v in violations(text, myth=bool(topic.myths))]
+    for strategy in guide.strategies():
+        bad += [(strategy.id, v) for v in violations(render_guide.strategy_page(strategy, 80, False))]
+    dataset = load_active()
+    for code in ("GB", "US", "FR", "JP", "BR", "IN", "AU", "DE"):
+        record = dataset.country(code)
+        lines = find_lines(record)
+        page = render_guide.now_page(record, lines[:2], guide.grounding_step(), True, 80, False,
+                                     dataset.fallback.get("url"), lines)
+        bad += [(code, v) for v in violations(page)]
+    assert bad == []

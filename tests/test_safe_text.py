@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import date
 import io
 import json
 
@@ -22,7 +23,8 @@ def _poison(value, i=[0]):
     if isinstance(value, list):
         return [_poison(v) for v in value]
     if isinstance(value, dict):
-        return {k: (v if k in ("always_open", "primary", "iso2") else _poison(v)) for k, v in value.items()}
+        return {k: (v if k in ("always_open", "primary", "requires_registration", "interpreter") else _poison(v))
+                for k, v in value.items()}
     return value
 
 
@@ -52,9 +54,14 @@ def test_every_format_is_clean():
     out, err = io.StringIO(), io.StringIO()
     screen = render.Screen(out=out, err=err, color=True, width=80)
     sections = [(c, find_lines(c)) for c in dataset.countries()]
-    screen.data(render.lines_table(sections, screen))
-    screen.data(render.lines_records(sections, "plain"))
-    screen.data(render.lines_records(sections, "csv"))
+    today = date(2026, 11, 29)
+    screen.data(render.lines_table(sections, screen, today=today))
+    screen.data(render.lines_records(sections, "plain", today))
+    screen.data(render.lines_records(sections, "csv", today))
+    from crisiscli import render_guide
+
+    for c in dataset.countries():
+        screen.data(render_guide.now_page(c, find_lines(c), "breathe", True, 80, False, "https://x.org", find_lines(c)))
     for c in dataset.countries():
         screen.data(render.footer(c, help_line(c), dataset.fallback.get("url"), 80))
     screen.data(render.footer(None, None, dataset.fallback.get("url"), 80))

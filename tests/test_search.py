@@ -361,6 +361,6 @@ def test_cli_table_shows_whether_a_scheduled_line_is_open(run, bundled):
     from crisiscli.hours import status
 
     line = next(l for l in bundled.country("FR").lines if l.id == "fr-fil-sante-jeunes")
-    expected = status(line.hours, datetime(2026, 11, 25, tzinfo=timezone.utc)).text  # CRISISCLI_NOW
+    expected = status(line.hours, datetime(2026, 11, 29, tzinfo=timezone.utc)).text  # CRISISCLI_NOW
     result = run("search", "fil sante jeunes")
     assert expected != "hours not known" and expected in " ".join(result.stdout.split())

@@ -2,7 +2,7 @@
 (research/reliability-anchors.md 4.3). After every failure the installed files are byte-identical
 and a lookup prints the same numbers.
 
-Speed: commands run in this process through the console script's entry point (inprocess.py),
+Speed: commands run in this process through Click's CliRunner (conftest.invoke),
 and the "already updated" machine is built once per session by a real update and copied into
 each test's directory (updating.py). Newer hardening (deadlines against a trickle, re-checks of
 installed files, --file, wrong types) is in test_update_hardening.py; killing an update at
@@ -18,16 +18,27 @@ import subprocess
 from functools import lru_cache
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from werkzeug import Response
-
 import rawserver
 from conftest import BIN
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from signing import dataset_bytes
-from updating import (BASE, BODY_NEXT, BODY_V3, SIGNATURE_BAD, SIGNED_BAD, V3, assert_unchanged,  # noqa: F401
-                      installed, installed_template, key, make_doc, numbers, run, serve, snapshot, state_of, tls,
-                      tls_server, upd)
+from updating import (
+    BASE,
+    BODY_NEXT,
+    BODY_V3,
+    SIGNATURE_BAD,
+    SIGNED_BAD,
+    assert_unchanged,
+    make_doc,
+    numbers,
+    serve,
+    snapshot,
+    state_of,
+)
+from werkzeug import Response
+
+pytest_plugins = ("updating",)  # its fixtures: key, installed, run, upd, tls
 
 
 # --- success ----------------------------------------------------------------------------------
@@ -315,7 +326,10 @@ def test_stale_data_is_shown_with_a_notice(run):
     assert "days old" in later.stderr and "crisiscli update" in later.stderr
     assert run("lines", "GB", "-q", env={"CRISISCLI_NOW": "2027-06-01"}).stderr == ""
     doc = json.loads(run("lines", "GB", "--json", "-q", env={"CRISISCLI_NOW": "2027-06-01"}).stdout)
-    assert doc["dataset"]["age_days"] == 188
+    from datetime import date
+
+    generated = date.fromisoformat(make_doc(BASE)["generated_at"][:10])
+    assert doc["dataset"]["age_days"] == (date(2027, 6, 1) - generated).days
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -14,12 +14,25 @@ import time
 from pathlib import Path
 
 import pytest
-
 import rawserver
 from signing import TestKey
-from updating import (BASE, BODY_NEXT, BODY_V3, SIGNATURE_BAD, SIGNED_BAD, V3, WRONG_TYPES,  # noqa: F401
-                      assert_unchanged, current_file, installed, installed_template, key, numbers, run, serve,
-                      snapshot, state_of, upd)
+from updating import (
+    BASE,
+    BODY_NEXT,
+    BODY_V3,
+    SIGNATURE_BAD,
+    SIGNED_BAD,
+    V3,
+    WRONG_TYPES,
+    assert_unchanged,
+    current_file,
+    numbers,
+    serve,
+    snapshot,
+    state_of,
+)
+
+pytest_plugins = ("updating",)  # its fixtures: key, installed, run, upd, tls
 
 
 # --- the network ----------------------------------------------------------------------------------
@@ -249,8 +262,8 @@ def test_data_validate_honours_csv_and_plain(run, tmp_path):
 
     good = run("data", "validate", "--format", "csv")
     assert good.returncode == 0
-    assert list(csv.reader(io.StringIO(good.stdout)))[0] == ["file", "valid", "path", "message"]
-    assert list(csv.reader(io.StringIO(good.stdout)))[1][1] == "true"
+    header, first = list(csv.reader(io.StringIO(good.stdout)))[:2]
+    assert header == ["file", "valid", "path", "message"] and first[1] == "true"
     bad = tmp_path / "bad.json"
     bad.write_text('{"schema_version": "1.0"}', encoding="utf-8")
     result = run("data", "validate", str(bad), "--format", "csv")

@@ -21,13 +21,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from conftest import BIN, base_env
-from crisiscli.update import DIE_AT_ENV, DIE_EXIT_CODE, STEPS
-from inprocess import invoke
+from conftest import BIN, base_env, invoke
 from signing import dataset_bytes
-from updating import BASE, BODY_V3, installed_template, key, make_doc  # noqa: F401
+from updating import BASE, BODY_V3, make_doc
 
+from crisiscli.update import DIE_AT_ENV, DIE_EXIT_CODE, STEPS
+
+pytest_plugins = ("updating",)  # its fixtures: key, installed, run, upd, tls
 V4 = BASE + 3
 BODY_V4 = dataset_bytes(make_doc(V4, "never lands unless committed"))
 COMMIT = STEPS.index("state-renamed")  # from this step on, the new state is the committed one
@@ -164,7 +164,7 @@ ROLLBACK_STEPS = ("locked", "state-written", "state-renamed", "cleaned-after")
 def test_killing_a_rollback_at_any_step_loses_nothing(two_updates, key, tmp_path):
     machines = {step: _machine(two_updates, tmp_path / step, key) for step in ROLLBACK_STEPS}
     _kill_each(machines, ["update", "--rollback"], warm=None)
-    for step, (env, root) in machines.items():
+    for step, (env, _root) in machines.items():
         committed = ROLLBACK_STEPS.index(step) >= ROLLBACK_STEPS.index("state-renamed")
         assert _version_and_warnings(env) == (BASE + 1 if committed else BASE + 2, ""), step
         rolled = invoke("update", "--rollback", env=env)

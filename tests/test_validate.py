@@ -11,7 +11,7 @@ import pytest
 from crisiscli.dataset import load_bundled
 from crisiscli.validate import validate
 
-TODAY = date(2026, 11, 25)
+TODAY = date(2026, 11, 29)
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +105,7 @@ def test_data_validate_default_is_the_active_dataset(run):
 def test_data_info_counts(run):
     doc = json.loads(run("data", "info", "--json").stdout)
     info = doc["data"]
-    assert info["version"] == 1 and info["origin"] == "bundled"
+    assert info["version"] == 2 and info["origin"] == "bundled"
     cov = info["coverage"]
     assert cov["countries_with_emergency_numbers"] >= 240
     assert cov["countries_with_lines"] >= 150

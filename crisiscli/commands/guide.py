@@ -11,12 +11,13 @@ from ..errors import UsageProblem
 
 @click.command("about", cls=CrisisCommand)
 @click.argument("topic", required=False, shell_complete=complete_ids("about"))
+@click.option("--sources", "full_sources", is_flag=True, help="List every source with its full address.")
 @output_options
-def about_cmd(app: App, topic: str | None) -> int:
+def about_cmd(app: App, topic: str | None, full_sources: bool) -> int:
     """What self-harm is, why it happens, how to help: short, sourced topics.
 
     Without TOPIC, lists the topics. TOPIC is an id (`what-is-self-harm`), its start (`myths`)
-    or words from its title.
+    or words from its title. Sources are named at the end; `--sources` lists them in full.
     """
     from .. import guide, render_guide
 
@@ -32,26 +33,33 @@ def about_cmd(app: App, topic: str | None) -> int:
     if app.format == "json":
         app.screen.data(render.envelope("about", chosen.to_dict(), None))
     else:
-        app.screen.page(render_guide.topic_page(chosen, app.screen.width, app.screen.color) + "\n\n" + app.footer())
+        app.screen.page(render_guide.topic_page(chosen, app.screen.width, app.screen.color, full_sources)
+                        + "\n\n" + app.footer())
     return 0
 
 
 @click.command("coping", cls=CrisisCommand)
 @click.argument("strategy", required=False, shell_complete=complete_ids("coping"))
-@click.option("--category", help="Only this kind: plan, connect, delay, distract, ground, regulate, soothe, "
-                                 "release, move, express.")
+@click.option("--category", help="Only this kind: calm, express, connect, distract, release (moving in a "
+                                 "way that stays calm), plan.")
 @click.option("--moment", help="now (works within minutes) or later (builds over time).")
-@click.option("--random", "at_random", is_flag=True, help="Show one strategy, chosen at random.")
+@click.option("--random", "at_random", is_flag=True,
+              help="Show one strategy for right now, chosen at random.")
+@click.option("--sources", "full_sources", is_flag=True, help="List every source with its full address.")
 @output_options
-def coping_cmd(app: App, strategy: str | None, category: str | None, moment: str | None, at_random: bool) -> int:
+def coping_cmd(app: App, strategy: str | None, category: str | None, moment: str | None, at_random: bool,
+               full_sources: bool) -> int:
     """Things to do instead, right now or over time: steps, evidence and sources.
 
-    Without ID, lists the strategies; `--random` picks one for you.
+    Without ID, lists the strategies by what they are for; `--random` picks one that works in the
+    moment (add `--moment later` for one to build over time).
     """
     from .. import guide, render_guide
 
     if strategy and (category or moment or at_random):
         raise UsageProblem("give a strategy ID, or filters (--category, --moment, --random), not both")
+    if at_random and moment is None:
+        moment = "now"  # "right now" must never offer a reflective or longer task
     candidates = guide.choose_strategies(category, moment)
     if not candidates:
         from ..errors import NothingMatched
@@ -62,7 +70,7 @@ def coping_cmd(app: App, strategy: str | None, category: str | None, moment: str
         if app.format == "json":
             app.screen.data(render.envelope("coping", chosen.to_dict(), None))
         else:
-            app.screen.page(render_guide.strategy_page(chosen, app.screen.width, app.screen.color)
+            app.screen.page(render_guide.strategy_page(chosen, app.screen.width, app.screen.color, full_sources)
                             + "\n\n" + app.footer())
         return 0
     if app.format == "json":

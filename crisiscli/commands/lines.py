@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from ..hours import OpenStatus
-    from ..query import LinesResult, Section
+    from ..query import LinesResult, Nearest, Section
 
 
 @click.command("lines", cls=CrisisCommand)
@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 @click.option("--language", help="Only lines that speak this language code (e.g. en, fr, pt-BR).")
 @click.option("--open-now", is_flag=True, help="Only lines open now (the emergency number always shows).")
 @click.option("--open-at", metavar="DATETIME",
-              help="Only lines open then: ISO 8601, e.g. 2026-11-29T03:00 (each line's local time) "
-                   "or 2026-11-29T03:00+01:00.")
+              help="Only lines open then: 03:00 (today, each line's local time), "
+                   "2026-11-29T03:00, or 2026-11-29T03:00+01:00.")
 @output_options
 def lines_cmd(app: App, country: tuple[str, ...], all_countries: bool, topic: str | None,
               audience: str | None, channel: str | None, language: str | None, open_now: bool,
@@ -51,7 +51,7 @@ def lines_cmd(app: App, country: tuple[str, ...], all_countries: bool, topic: st
     if all_countries:
         codes, source = app.dataset.codes(), "argument"
     elif country:
-        codes, source = [countries.resolve(text) for text in country], "argument"
+        codes, source = countries.resolve_many(country), "argument"
     else:
         detected = app.detected()
         if detected.iso2 is None:
@@ -59,37 +59,56 @@ def lines_cmd(app: App, country: tuple[str, ...], all_countries: bool, topic: st
         codes, source = [detected.iso2], detected.source
         app.screen.talk(f"Showing lines for {countries.country_name(detected.iso2)} ({detected.reason()}); "
                         "use `crisiscli lines COUNTRY` to change.")
-    result = lookup_lines(app.dataset, codes, filters)
+    today = app.today()
+    result = lookup_lines(app.dataset, codes, filters, today)
     statuses: dict[str, OpenStatus] = {}
     if moment is not None:
         result, statuses = _open_only(app, result, moment, current=open_at is None)
     sections = [(s.country, s.lines) for s in result.sections if s.country is not None]
     missing = [s for s in result.sections if s.country is None]
+    nearest = {n.section.iso2: n for n in result.nearest}
     if app.format == "json":
         error = {"code": "no_match", "message": result.problem, "suggestions": []} if result.problem else None
-        app.screen.data(render.envelope("lines", [_section_json(s, statuses) for s in result.sections],
-                                        app.dataset_meta(),
-                                        source, warnings=[result.problem] if result.problem else [], error=error))
+        data = [_section_json(s, statuses, today, nearest.get(s.iso2)) for s in result.sections]
+        app.screen.data(render.envelope("lines", data, app.dataset_meta(), source,
+                                        warnings=[result.problem] if result.problem else [], error=error))
     elif app.format in ("csv", "plain"):
         if sections or app.format == "csv":  # a CSV always has its header
-            app.screen.data(render.lines_records(sections, app.format))
+            app.screen.data(render.lines_records(sections, app.format, today))
     else:
-        blocks = []
-        if sections:
-            empty = "No line matches those filters here; the emergency number above still works." \
-                if not filters.is_empty() or moment is not None else None
-            blocks.append(render.lines_table(sections, app.screen, empty_note=empty,
-                                             statuses={k: v.text for k, v in statuses.items()}))
-        for s in missing:
-            blocks.append(render.safe_text(f"{s.name} ({s.iso2})\nNo numbers are recorded for {s.name} yet."))
-        blocks.append(app.footer(result.sections[0].country if len(result.sections) == 1 else None))
-        app.screen.data("\n\n".join(blocks))
+        app.screen.data("\n\n".join([*_human_blocks(app, result, sections, missing, statuses, today),
+                                      app.footer(result.sections[0].country if len(result.sections) == 1 else None)]))
     if app.format == "plain" and app.human:
         app.screen.data(app.footer())
     if result.problem:
         app.screen.error(f"crisiscli: {result.problem}")
         return EXIT_NO_MATCH
     return 0
+
+
+def _human_blocks(app: App, result: LinesResult, sections: list[tuple[Any, Any]], missing: list[Section],
+                  statuses: dict[str, OpenStatus], today: Any) -> list[str]:
+    """The table screen. When filters match nothing: the nearest lines that exist, or, for many
+    countries at once, one short line rather than a screen per country."""
+    blocks = []
+    status_text = {k: v.text for k, v in statuses.items()}
+    no_match = bool(result.problem) and not missing
+    if no_match and result.nearest:
+        for n in result.nearest:
+            blocks.append(render.wrap(render.safe_text(
+                f"No line in {n.section.name} matches all of that. Without {n.dropped}:"), app.screen.width))
+            blocks.append(render.lines_table([(n.section.country, n.section.lines)], app.screen,
+                                             statuses=status_text, today=today))
+    elif no_match and len(sections) > 3:
+        blocks.append(render.wrap(render.safe_text(f"{result.problem}."), app.screen.width))
+    elif sections:
+        empty = "No line matches those filters here; the emergency number above still works." \
+            if no_match else None
+        blocks.append(render.lines_table(sections, app.screen, empty_note=empty, statuses=status_text,
+                                         today=today))
+    for s in missing:
+        blocks.append(render.safe_text(f"{s.name} ({s.iso2})\nNo numbers are recorded for {s.name} yet."))
+    return blocks
 
 
 def _moment(app: App, open_now: bool, open_at: str | None) -> datetime | None:
@@ -100,7 +119,7 @@ def _moment(app: App, open_now: bool, open_at: str | None) -> datetime | None:
     if open_at is not None:
         from ..hours import parse_at
 
-        return parse_at(open_at)
+        return parse_at(open_at, app.today())
     return app.now() if open_now else None
 
 
@@ -116,7 +135,10 @@ def _open_only(app: App, result: LinesResult, moment: datetime,
     for section in result.sections:
         kept = []
         for line in section.lines:
-            state = status_at(line.hours, moment, current)
+            # open when any way to reach it is open: a chat may keep other hours than the phone
+            states = [status_at(h, moment, current) for h in {id(h): h for h in
+                      [line.hours, *(c.hours_override for c in line.contacts if c.hours_override)]}.values()]
+            state = next((x for x in states if x.open), states[0])
             statuses[line.id] = state
             if state.open:
                 kept.append(line)
@@ -134,15 +156,22 @@ def _open_only(app: App, result: LinesResult, moment: datetime,
     return LinesResult(tuple(sections), problem), statuses
 
 
-def _section_json(section: Section, statuses: dict[str, OpenStatus]) -> dict[str, Any]:
-    """The section's JSON, each line with `open_status` {open, text, changes_at} when asked."""
+def _section_json(section: Section, statuses: dict[str, OpenStatus], today: Any,
+                  nearest: Nearest | None = None) -> dict[str, Any]:
+    """The section's JSON: each line with `confirmation` {status, evidence_date, why}, and with
+    `open_status` {open, text, changes_at} when asked; `nearest` when filters matched nothing."""
+    from ..trust import judge
+
     data = section.to_dict()
-    if statuses:
-        for line in data["lines"]:  # type: ignore[union-attr]
-            state = statuses.get(line["id"])
-            if state is not None:
-                line["open_status"] = {"open": state.open, "text": state.text,
-                                       "changes_at": state.changes_at.isoformat() if state.changes_at else None}
+    for raw, line in zip(data["lines"], section.lines):  # type: ignore[call-overload]
+        raw["confirmation"] = judge(line, today).to_dict()
+        state = statuses.get(line.id)
+        if state is not None:
+            raw["open_status"] = {"open": state.open, "text": state.text,
+                                  "changes_at": state.changes_at.isoformat() if state.changes_at else None}
+    if nearest is not None:
+        near = _section_json(nearest.section, statuses, today)
+        data["nearest"] = {"dropped": nearest.dropped, "lines": near["lines"]}
     return data
 
 

@@ -6,23 +6,30 @@ import click
 
 from .. import countries, render
 from ..cli import COUNTRY, App, CrisisCommand, output_options
+from ..errors import EXIT_NO_MATCH, UsageProblem
+
+NO_COUNTRY = "crisiscli could not tell which country you are in; name it: `crisiscli now GB`, or set CRISISCLI_COUNTRY"
 
 
 @click.command("now", cls=CrisisCommand)
-@click.argument("country", required=False, type=COUNTRY)
+@click.argument("country", nargs=-1, type=COUNTRY)
+@click.option("--young", is_flag=True, help="Also show lines for children and young people, where there are any.")
 @output_options
-def now_cmd(app: App, country: str | None) -> int:
+def now_cmd(app: App, country: tuple[str, ...], young: bool) -> int:
     """The emergency number, the 24/7 lines and one thing to try right now.
 
     Without COUNTRY, crisiscli uses the country it detects (and says which on stderr).
     """
     from .. import guide, render_guide
     from ..plan import plan_exists
-    from ..query import find_lines
+    from ..query import crisis_lines, youth_lines
 
     source = "argument"
     if country:
-        code: str | None = countries.resolve(country)
+        codes = countries.resolve_many(country)
+        if len(codes) > 1:
+            raise UsageProblem("`now` shows one country; for several, use `crisiscli lines " + " ".join(codes) + "`")
+        code: str | None = codes[0]
     else:
         detected = app.detected()
         code, source = detected.iso2, detected.source
@@ -30,17 +37,26 @@ def now_cmd(app: App, country: str | None) -> int:
             app.screen.talk(f"Showing help for {countries.country_name(code)} ({detected.reason()}); "
                             "use `crisiscli now COUNTRY` to change.")
     record = app.dataset.country(code) if code else None
-    always = [line for line in find_lines(record) if line.hours.always_open
-              and line.channels() & {"voice", "sms"}] if record else []
+    today = app.today()
+    always = crisis_lines(record, today) if record else []
+    youth = youth_lines(record, today) if (record and young) else []
     has_plan = plan_exists(app.env)
     step = guide.grounding_step()
     if app.format == "json":
         data = {"iso2": code, "name": countries.country_name(code) if code else None,
                 "emergency": [e.to_dict() for e in record.emergency] if record else [],
                 "lines": [line.to_dict() for line in always[:2]], "grounding": step,
+                "medical": render_guide.MEDICAL,
                 "plan": "crisiscli plan show" if has_plan else None}
-        app.screen.data(render.envelope("now", data, app.dataset_meta(), source))
-        return 0
-    page = render_guide.now_page(record, always, step, has_plan, app.screen.width, app.screen.color)
-    app.screen.data(page + "\n\n" + app.footer(record))
+        if young:
+            data["youth_lines"] = [line.to_dict() for line in youth[:2]]
+        warnings = [NO_COUNTRY] if code is None else []
+        app.screen.data(render.envelope("now", data, app.dataset_meta(), source, warnings=warnings))
+    else:
+        page = render_guide.now_page(record, always, step, has_plan, app.screen.width, app.screen.color,
+                                     app.dataset.fallback.get("url"), youth if young else None)
+        app.screen.data(page)  # the page is the help block itself; a footer would only repeat it
+    if code is None:  # the same rule as `lines`: the fallback is shown, and scripts see exit 3
+        app.screen.error(f"crisiscli: {NO_COUNTRY}")
+        return EXIT_NO_MATCH
     return 0

@@ -18,6 +18,8 @@ from ..cli import App, CrisisCommand, output_options
 from ..errors import UsageProblem
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from ..model import Country, Line
 
 # Where reports go. The project has no published contact yet; when it has one (a tracker URL
@@ -67,7 +69,7 @@ def _numbers(line: Line) -> list[dict[str, str]]:
     return out
 
 
-def report_text(country: Country, line: Line, meta: dict[str, object]) -> str:
+def report_text(country: Country, line: Line, meta: dict[str, object], today: date) -> str:
     """The report as plain text, every value from the data made safe for a terminal."""
     s = render.safe_text
     numbers = []
@@ -75,9 +77,15 @@ def report_text(country: Country, line: Line, meta: dict[str, object]) -> str:
         how = s(contact.dial or contact.url or "")
         numbers.append(f"  - {s(contact.type)}: {s(contact.display)}" + (f" ({how})" if how and how != s(contact.display)
                                                                           else ""))
+    from ..trust import best_source, judge
+
     sources = line.provenance.sources
-    source = f"{s(sources[0].url)} (read {s(sources[0].accessed)})" if sources else "none recorded"
+    best = best_source(sources)
+    source = f"{s(best.url)} (read {s(best.accessed)})" if best else "none recorded"
     more = f" and {len(sources) - 1} more" if len(sources) > 1 else ""
+    trust = judge(line, today)
+    status = f"confirmed, newest evidence {s(trust.evidence_date)}" if trust.confirmed else \
+        f"unconfirmed ({s(trust.why or 'no reason recorded')})"
     origin = {"bundled": "the data that came with crisiscli", "updated": "an update",
               "previous": "the previous update"}.get(str(meta.get("origin")), s(meta.get("origin")))
     send = f"send it to {s(REPORT_TO)}" if REPORT_TO else SEND_HINT
@@ -89,6 +97,7 @@ def report_text(country: Country, line: Line, meta: dict[str, object]) -> str:
         "Numbers shown:",
         *numbers,
         f"Source:    {source}{more}; last verified {s(line.provenance.last_verified)}",
+        f"Status:    {status}",
         f"Dataset:   version {meta.get('version')}, generated {s(meta.get('generated_at'))}, from {origin}",
         f"crisiscli: {__version__}",
         "",
@@ -126,10 +135,10 @@ def report_cmd(app: App, line_id: str) -> int:
                 "last_verified": line.provenance.last_verified, "crisiscli_version": __version__,
                 "what_is_wrong": [item[4:] for item in WHAT_IS_WRONG], "send_to": REPORT_TO,
                 "how_to_send": SEND_HINT if REPORT_TO is None else f"send it to {REPORT_TO}",
-                "report": report_text(country, line, meta)}
+                "report": report_text(country, line, meta, app.today())}
         app.screen.data(render.envelope("report", data, meta))
         return 0
-    text = report_text(country, line, meta)
+    text = report_text(country, line, meta, app.today())
     if app.format in ("table",):
         text += "\n\n" + app.footer(country)
     app.screen.data(text)
