@@ -68,9 +68,6 @@ SECTIONS: tuple[Section, ...] = (
             "small everyday things."),
 )
 SECTION_KEYS: tuple[str, ...] = tuple(s.key for s in SECTIONS)
-# The one line `crisiscli now` adds when plan_exists() is true (kept here so its wording is
-# checked with the rest of the plan's text).
-NOW_HINT = "Your safety plan is ready: crisiscli plan show"
 META_KEYS = ("version", "created", "updated", "country")
 _BY_KEY = {s.key: s for s in SECTIONS}
 _LINE_BREAKS = re.compile(r"[\r\n\t\u0085\u2028\u2029]+")
@@ -476,69 +473,3 @@ def timestamp(env: Mapping[str, str]) -> str:
     from .clock import now
 
     return now(env).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# --- turning a plan into text -----------------------------------------------------------------
-
-def last_changed(plan: Plan) -> str:
-    """The date the plan was last changed (YYYY-MM-DD), or "" when unknown; safe to print."""
-    from .render import safe_text
-
-    stamp = plan.updated or plan.created
-    return safe_text(stamp[:10]) if stamp else ""
-
-
-def render_text(plan: Plan, width: int, hints: bool = True) -> str:
-    """The plan for a terminal or a printer: numbered parts, numbered items (the numbers
-    `plan edit --remove/--move` use), wrapped to `width`. Every item goes through safe_text."""
-    import textwrap
-
-    from .render import safe_text
-
-    changed = last_changed(plan)
-    blocks = ["My safety plan" + (f" (last changed {changed})" if changed else "")]
-    for number, part in enumerate(SECTIONS, 1):
-        lines = [f"{number}. {part.title}"]
-        items = plan.sections.get(part.key, [])
-        for i, item in enumerate(items, 1):
-            lead = f"   {i}) "
-            lines.append(textwrap.fill(safe_text(item), width=max(20, width), initial_indent=lead,
-                                       subsequent_indent=" " * len(lead), break_long_words=False,
-                                       break_on_hyphens=False))
-        if not items:
-            lines.append(f"   Nothing here yet. Add something: crisiscli plan edit {number}" if hints
-                         else "   (nothing written yet)")
-        blocks.append("\n".join(lines))
-    if hints:
-        blocks.append(textwrap.fill("Change a part with `crisiscli plan edit NUMBER`, for example "
-                                    "`crisiscli plan edit 4 --add \"Name, phone number\"`.",
-                                    width=max(20, width)))
-    return "\n\n".join(blocks)
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
-_MD_LEADING = re.compile(r"^([+\-=]|\d+[.)])")
-
-
-def markdown_escape(text: str) -> str:
-    """User text that stays plain text in Markdown: no headings, links, HTML or list markers."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", text)
-    return _MD_LEADING.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], escaped)
-
-
-def render_markdown(plan: Plan) -> str:
-    """The plan as Markdown, to print or share by choice; every item through safe_text, escaped."""
-    from .render import safe_text
-
-    changed = last_changed(plan)
-    blocks = ["# My safety plan"]
-    if changed:
-        blocks.append(f"_Last changed {changed}_")
-    for number, part in enumerate(SECTIONS, 1):
-        blocks.append(f"## {number}. {part.title}")
-        items = plan.sections.get(part.key, [])
-        if items:
-            blocks.append("\n".join(f"{i}. {markdown_escape(safe_text(item))}" for i, item in enumerate(items, 1)))
-        else:
-            blocks.append("_Nothing written here yet._")
-    return "\n\n".join(blocks)

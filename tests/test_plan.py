@@ -760,7 +760,8 @@ def _string_constants(path: Path) -> list[str]:
             if isinstance(node, ast.Constant) and isinstance(node.value, str)]
 
 
-@pytest.mark.parametrize("module", ["crisiscli/plan.py", "crisiscli/commands/plan.py"])
+@pytest.mark.parametrize("module", ["crisiscli/plan.py", "crisiscli/render_plan.py",
+                                    "crisiscli/commands/plan.py"])
 def test_every_string_in_the_code_is_clean(module):
     """Every literal the plan code can print (prompts, titles, messages, help) passes the
     banned-pattern and method/means checks."""

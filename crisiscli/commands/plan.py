@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from .. import plan as core
-from .. import render
+from .. import render, render_plan
 from ..cli import App, CrisisSubGroup, remember
 from ..errors import CrisisError, UsageProblem
 
@@ -214,7 +214,7 @@ def new_cmd(app: App, from_file: str | None, country: str | None, replace: bool)
         if not interactive:
             raise UsageProblem(f"you already have a safety plan at {core.plan_path(app.env)}; add --replace "
                                "to overwrite it, or change one part with `crisiscli plan edit`")
-        changed = core.last_changed(existing)
+        changed = render_plan.last_changed(existing)
         since = f" (last changed {changed})" if changed else ""
         if not _confirm(app, f"You already have a safety plan{since}. Replace it with a new one?"):
             _say(app, "Your plan is unchanged. To change one part, use `crisiscli plan edit NUMBER`.")
@@ -322,9 +322,9 @@ def show_cmd(app: App, fmt: str) -> int:
     if fmt == "json":
         app.screen.data(render.envelope("plan show", plan.to_dict(), None, warnings=plan.notices))
     elif fmt == "markdown":
-        app.screen.data(core.render_markdown(plan) + "\n\n---\n\n" + _footer(app, plan))
+        app.screen.data(render_plan.render_markdown(plan) + "\n\n---\n\n" + _footer(app, plan))
     else:
-        app.screen.data(core.render_text(plan, app.screen.width) + "\n\n" + _footer(app, plan))
+        app.screen.data(render_plan.render_text(plan, app.screen.width) + "\n\n" + _footer(app, plan))
     return 0
 
 
@@ -338,9 +338,9 @@ def export_cmd(app: App, fmt: str) -> int:
     """
     plan = _load(app)
     if fmt == "text":
-        body = core.render_text(plan, app.screen.width, hints=False) + "\n\n" + _footer(app, plan)
+        body = render_plan.render_text(plan, app.screen.width, hints=False) + "\n\n" + _footer(app, plan)
     else:
-        body = core.render_markdown(plan) + "\n\n---\n\n" + _footer(app, plan)
+        body = render_plan.render_markdown(plan) + "\n\n---\n\n" + _footer(app, plan)
     app.screen.data(body)
     app.screen.talk(EXPORT_NOTE)
     return 0
