@@ -1,8 +1,13 @@
-"""`crisiscli plan`: the private safety plan, through the installed script and real files.
+"""`crisiscli plan`: the private safety plan, through real files, real processes and a real terminal.
 
 Why no mocks: what matters here is what really lands on disk (its mode, its bytes, what is kept
 aside) and what a person really sees on a terminal, so these tests use real files in tmp_path, a
-real pseudo-terminal for the questions, and a real program as $EDITOR.
+real pseudo-terminal for the questions, a real program as $EDITOR and real concurrent processes.
+
+Why two ways to run the CLI: `invoke` runs it in this process with Click's CliRunner (fast; stdout
+and stderr kept apart) wherever the process is not the subject; `run` starts the installed script
+for error paths (errors become exit codes in crisiscli.cli.main(), outside the Click group, for
+now) and for what only a real process shows (umask, signals, locks between processes).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from hypothesis import given, settings
@@ -46,6 +52,33 @@ SAMPLE = {
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+class Result(NamedTuple):
+    """What a run gave, the same shape for `invoke` and `run`: exit code, stdout, stderr apart."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def invoke(isolated):
+    """Run crisiscli in-process with CliRunner; `env` adds variables for this call only. Exceptions
+    are not caught, so a crash fails the test with its traceback instead of an exit code."""
+    from click.testing import CliRunner
+
+    from crisiscli.cli import cli
+
+    def _invoke(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
+        try:
+            runner = CliRunner(mix_stderr=False)  # Click 8.1 mixes the streams unless told not to
+        except TypeError:
+            runner = CliRunner()  # Click >= 8.2 always keeps them apart
+        result = runner.invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+        return Result(result.exit_code, result.stdout, result.stderr)
+
+    return _invoke
+
 
 def data_dir(env: dict[str, str]) -> Path:
     return Path(env["CRISISCLI_DATA_DIR"])
@@ -125,11 +158,11 @@ def assert_clean_failure(result, code: int) -> None:
 
 # --- import, show and the JSON round trip -----------------------------------------------------
 
-def test_import_then_show_json_round_trips(run, isolated):
-    result = import_plan(run, SAMPLE)
+def test_import_then_show_json_round_trips(invoke, isolated):
+    result = import_plan(invoke, SAMPLE)
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
-    doc = show_json(run)
+    doc = show_json(invoke)
     assert set(doc) == {"schema_version", "command", "dataset", "data", "warnings"}
     assert doc["schema_version"] == 1 and doc["command"] == "plan show" and doc["dataset"] is None
     data = doc["data"]
@@ -140,52 +173,52 @@ def test_import_then_show_json_round_trips(run, isolated):
     assert list(data)[:4] == ["version", "created", "updated", "country"]
 
     # the whole envelope, as saved from `show`, imports as it is
-    again = import_plan(run, doc, "--replace")
+    again = import_plan(invoke, doc, "--replace")
     assert again.returncode == 0, again.stderr
-    assert show_json(run)["data"] == data
+    assert show_json(invoke)["data"] == data
     # and so does its data object alone
-    assert import_plan(run, data, "--replace").returncode == 0
-    assert show_json(run)["data"] == data
+    assert import_plan(invoke, data, "--replace").returncode == 0
+    assert show_json(invoke)["data"] == data
 
 
-def test_import_from_a_named_file(run, tmp_path):
+def test_import_from_a_named_file(invoke, tmp_path):
     source = tmp_path / "mine.json"
     source.write_text(json.dumps({"reasons_for_living": ["Nana"]}), encoding="utf-8")
-    result = run("plan", "new", "--from-file", str(source), "--country", "FR", input="")
+    result = invoke("plan", "new", "--from-file", str(source), "--country", "FR", input="")
     assert result.returncode == 0, result.stderr
-    data = show_json(run)["data"]
+    data = show_json(invoke)["data"]
     assert data["reasons_for_living"] == ["Nana"]
     assert data["country"] == "FR" and data["professionals"][0] == "Emergency number: 112"
 
 
-def test_professionals_prefilled_from_the_dataset(run):
-    result = import_plan(run, {"warning_signs": ["Tired"]}, "--country", "uk")
+def test_professionals_prefilled_from_the_dataset(invoke):
+    result = import_plan(invoke, {"warning_signs": ["Tired"]}, "--country", "uk")
     assert result.returncode == 0, result.stderr
-    pros = show_json(run)["data"]["professionals"]
+    pros = show_json(invoke)["data"]["professionals"]
     assert pros[0] == "Emergency number: 999"
     assert any("Samaritans" in p and "116 123" in p and p.endswith("(24/7)") for p in pros)
     assert len(pros) <= 1 + core.PREFILL_LINES
 
 
-def test_prefill_uses_detected_country_and_says_so(run):
-    result = import_plan(run, {}, env={"CRISISCLI_COUNTRY": "US"})
+def test_prefill_uses_detected_country_and_says_so(invoke):
+    result = import_plan(invoke, {}, env={"CRISISCLI_COUNTRY": "US"})
     assert result.returncode == 0, result.stderr
     assert "United States" in result.stderr and "CRISISCLI_COUNTRY" in result.stderr
-    pros = show_json(run)["data"]["professionals"]
+    pros = show_json(invoke)["data"]["professionals"]
     assert pros[0] == "Emergency number: 911" and any("988" in p for p in pros)
 
 
-def test_no_country_known_means_no_numbers_and_a_clear_note(run):
-    result = import_plan(run, {"coping_alone": ["Tea"]})  # TZ=UTC, C locale: nothing known
+def test_no_country_known_means_no_numbers_and_a_clear_note(invoke):
+    result = import_plan(invoke, {"coping_alone": ["Tea"]})  # TZ=UTC, C locale: nothing known
     assert result.returncode == 0, result.stderr
     assert "could not tell which country" in result.stderr
-    data = show_json(run)["data"]
+    data = show_json(invoke)["data"]
     assert data["professionals"] == [] and data["country"] is None
 
 
-def test_given_professionals_are_kept_as_written(run):
-    assert import_plan(run, {"professionals": ["Dr Okafor, 020 7946 0001"]}, "--country", "GB").returncode == 0
-    assert show_json(run)["data"]["professionals"] == ["Dr Okafor, 020 7946 0001"]
+def test_given_professionals_are_kept_as_written(invoke):
+    assert import_plan(invoke, {"professionals": ["Dr Okafor, 020 7946 0001"]}, "--country", "GB").returncode == 0
+    assert show_json(invoke)["data"]["professionals"] == ["Dr Okafor, 020 7946 0001"]
 
 
 def test_existing_plan_is_not_replaced_without_replace(run, isolated):
@@ -221,9 +254,9 @@ def test_missing_import_file(run, tmp_path):
     assert "cannot read" in result.stderr and "No such file" in result.stderr
 
 
-def test_show_text_numbers_items_and_ends_with_the_footer(run, isolated):
+def test_show_text_numbers_items_and_ends_with_the_footer(invoke, isolated):
     write_plan(isolated, SAMPLE)
-    result = run("plan", "show", env={"CRISISCLI_COUNTRY": "GB"})
+    result = invoke("plan", "show", env={"CRISISCLI_COUNTRY": "GB"})
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.startswith("My safety plan (last changed 2026-11-24)")
@@ -234,9 +267,9 @@ def test_show_text_numbers_items_and_ends_with_the_footer(run, isolated):
     assert result.stderr == ""
 
 
-def test_show_falls_back_to_the_plans_country_for_the_footer(run, isolated):
+def test_show_falls_back_to_the_plans_country_for_the_footer(invoke, isolated):
     write_plan(isolated, SAMPLE)  # the test env has no detectable country
-    out = run("plan", "show").stdout
+    out = invoke("plan", "show").stdout
     assert out.strip().split("\n\n")[-1].startswith("Need help now (United Kingdom)?")
 
 
@@ -253,8 +286,12 @@ def test_no_plan_yet(run):
 # --- permissions and atomic writes ------------------------------------------------------------
 
 @pytest.mark.parametrize("umask", [0o000, 0o022, 0o077, 0o277])
-def test_plan_file_is_private_whatever_the_umask(run, isolated, umask):
-    result = import_plan(run, SAMPLE, umask=umask)
+def test_plan_file_is_private_whatever_the_umask(invoke, isolated, umask):
+    old = os.umask(umask)
+    try:
+        result = import_plan(invoke, SAMPLE)
+    finally:
+        os.umask(old)
     assert result.returncode == 0, result.stderr
     path = plan_file(isolated)
     mode = mode_of(path)
@@ -279,18 +316,18 @@ def test_file_is_private_from_its_first_byte(isolated):
     assert mode_of(plan_file(isolated)) == 0o600
 
 
-def test_loose_existing_file_is_fixed_on_next_save(run, isolated):
+def test_loose_existing_file_is_fixed_on_next_save(invoke, isolated):
     path = write_plan(isolated, SAMPLE, mode=0o644)
     assert mode_of(path) == 0o644
-    result = run("plan", "edit", "2", "--add", "Stretch", input="")
+    result = invoke("plan", "edit", "2", "--add", "Stretch", input="")
     assert result.returncode == 0, result.stderr
     assert mode_of(path) == 0o600
-    assert show_json(run)["data"]["coping_alone"][-1] == "Stretch"
+    assert show_json(invoke)["data"]["coping_alone"][-1] == "Stretch"
 
 
-def test_loose_existing_file_is_fixed_when_read(run, isolated):
+def test_loose_existing_file_is_fixed_when_read(invoke, isolated):
     path = write_plan(isolated, SAMPLE, mode=0o664)
-    result = run("plan", "show")
+    result = invoke("plan", "show")
     assert result.returncode == 0
     assert mode_of(path) == 0o600
     assert "now private (0600)" in result.stderr
@@ -333,16 +370,16 @@ def test_new_off_a_terminal_needs_from_file(run, isolated):
     assert not plan_file(isolated).exists()
 
 
-def test_delete_off_a_terminal_needs_yes(run, isolated):
+def test_delete_off_a_terminal_needs_yes(run, invoke, isolated):
     path = write_plan(isolated, SAMPLE)
     result = run("plan", "delete", input="")
     assert_clean_failure(result, 2)
     assert "--yes" in result.stderr
     assert path.exists()
-    result = run("plan", "delete", "--yes", input="")
+    result = invoke("plan", "delete", "--yes", input="")
     assert result.returncode == 0, result.stderr
     assert not path.exists()
-    again = run("plan", "delete", "--yes", input="")
+    again = invoke("plan", "delete", "--yes", input="")
     assert again.returncode == 0 and "nothing to delete" in again.stderr
 
 
@@ -357,14 +394,14 @@ def test_edit_off_a_terminal_needs_an_option(run, isolated):
 
 # --- editing ----------------------------------------------------------------------------------
 
-def test_add_remove_move(run, isolated):
+def test_add_remove_move(invoke, isolated):
     write_plan(isolated, SAMPLE)
-    assert run("plan", "edit", "people_to_ask", "--add", "Jo", "--add", "Dad", input="").returncode == 0
-    assert show_json(run)["data"]["people_to_ask"] == ["Sam (sister): 07700 900123", "Ana from work", "Jo", "Dad"]
-    assert run("plan", "edit", "people", "--move", "4", "1", input="").returncode == 0
-    assert show_json(run)["data"]["people_to_ask"] == ["Dad", "Sam (sister): 07700 900123", "Ana from work", "Jo"]
-    assert run("plan", "edit", "4", "--remove", "2", "--remove", "4", input="").returncode == 0
-    assert show_json(run)["data"]["people_to_ask"] == ["Dad", "Ana from work"]
+    assert invoke("plan", "edit", "people_to_ask", "--add", "Jo", "--add", "Dad", input="").returncode == 0
+    assert show_json(invoke)["data"]["people_to_ask"] == ["Sam (sister): 07700 900123", "Ana from work", "Jo", "Dad"]
+    assert invoke("plan", "edit", "people", "--move", "4", "1", input="").returncode == 0
+    assert show_json(invoke)["data"]["people_to_ask"] == ["Dad", "Sam (sister): 07700 900123", "Ana from work", "Jo"]
+    assert invoke("plan", "edit", "4", "--remove", "2", "--remove", "4", input="").returncode == 0
+    assert show_json(invoke)["data"]["people_to_ask"] == ["Dad", "Ana from work"]
 
 
 @pytest.mark.parametrize("args, needle", [
@@ -386,11 +423,11 @@ def test_edit_mistakes_are_usage_errors(run, isolated, args, needle):
     assert path.read_bytes() == before
 
 
-def test_edit_without_a_plan_starts_one(run, isolated):
-    result = run("plan", "edit", "7", "--add", "My garden", input="", env={"CRISISCLI_COUNTRY": "GB"})
+def test_edit_without_a_plan_starts_one(invoke, isolated):
+    result = invoke("plan", "edit", "7", "--add", "My garden", input="", env={"CRISISCLI_COUNTRY": "GB"})
     assert result.returncode == 0, result.stderr
     assert "Started a new safety plan" in result.stderr
-    data = show_json(run)["data"]
+    data = show_json(invoke)["data"]
     assert data["reasons_for_living"] == ["My garden"]
     assert data["professionals"][0] == "Emergency number: 999"
 
@@ -431,7 +468,7 @@ def test_section_names():
 
 # --- Unicode, long items, limits --------------------------------------------------------------
 
-def test_unicode_and_very_long_items_round_trip(run, isolated):
+def test_unicode_and_very_long_items_round_trip(invoke, isolated):
     long_item = ("Call Sam and say: " + "it is one of those nights. " * 80)[:core.MAX_ITEM_CHARS]
     unbroken = "x" * core.MAX_ITEM_CHARS
     doc = {
@@ -440,24 +477,24 @@ def test_unicode_and_very_long_items_round_trip(run, isolated):
         "people_to_ask": [long_item, unbroken],
         "reasons_for_living": ["Zoë & Ömer", "😺 Miso"],
     }
-    result = import_plan(run, doc)
+    result = import_plan(invoke, doc)
     assert result.returncode == 0, result.stderr
-    data = show_json(run)["data"]
+    data = show_json(invoke)["data"]
     for key, items in doc.items():
         assert data[key] == items
     assert len(data["people_to_ask"][0]) == core.MAX_ITEM_CHARS
     raw = plan_file(isolated).read_text(encoding="utf-8")
     assert "眠れない夜が続く" in raw  # stored as readable UTF-8, not escapes
-    text = run("plan", "show").stdout
+    text = invoke("plan", "show").stdout
     assert "眠れない夜が続く" in text and "😺 Miso" in text and unbroken in text
     assert "it is one of those nights." in text
-    markdown = run("plan", "export").stdout
+    markdown = invoke("plan", "export").stdout
     assert "Zoë & Ömer" in markdown
 
 
-def test_line_breaks_inside_an_item_become_spaces(run):
-    assert import_plan(run, {"coping_alone": ["Make tea,\nthen\tsit down  ", "", "   "]}).returncode == 0
-    assert show_json(run)["data"]["coping_alone"] == ["Make tea, then sit down"]
+def test_line_breaks_inside_an_item_become_spaces(invoke):
+    assert import_plan(invoke, {"coping_alone": ["Make tea,\nthen\tsit down  ", "", "   "]}).returncode == 0
+    assert show_json(invoke)["data"]["coping_alone"] == ["Make tea, then sit down"]
 
 
 def test_too_long_item_is_refused_without_echoing_it(run, isolated):
@@ -473,11 +510,11 @@ def test_too_long_item_is_refused_without_echoing_it(run, isolated):
     assert "yyyy" not in result.stderr
 
 
-def test_too_many_items_is_refused(run, isolated):
+def test_too_many_items_is_refused(run, invoke, isolated):
     result = import_plan(run, {"coping_alone": [f"idea {i}" for i in range(core.MAX_ITEMS + 1)]})
     assert_clean_failure(result, 2)
     assert f"at most {core.MAX_ITEMS}" in result.stderr
-    assert import_plan(run, {"coping_alone": [f"idea {i}" for i in range(core.MAX_ITEMS)]}).returncode == 0
+    assert import_plan(invoke, {"coping_alone": [f"idea {i}" for i in range(core.MAX_ITEMS)]}).returncode == 0
     result = run("plan", "edit", "2", "--add", "one more", input="")
     assert_clean_failure(result, 2)
     assert "already holds" in result.stderr
@@ -493,9 +530,9 @@ def test_control_characters_are_refused(run, isolated):
     assert "not valid Unicode" in result.stderr
 
 
-def test_bidi_controls_in_a_plan_file_are_not_printed_raw(run, isolated):
+def test_bidi_controls_in_a_plan_file_are_not_printed_raw(invoke, isolated):
     write_plan(isolated, {"warning_signs": ["call \u202e321 654\u202c now"]})
-    out = run("plan", "show").stdout + run("plan", "export").stdout
+    out = invoke("plan", "show").stdout + invoke("plan", "export").stdout
     assert "\u202e" not in out and "\ufffd" in out
 
 
@@ -534,13 +571,13 @@ def test_second_corrupt_file_does_not_overwrite_the_first(run, isolated):
                                          str(path.parent / "plan.json.corrupt-2")]
 
 
-def test_new_after_a_corrupt_file_keeps_it_and_carries_on(run, isolated):
+def test_new_after_a_corrupt_file_keeps_it_and_carries_on(invoke, isolated):
     path = write_plan(isolated, b"{{{")
-    result = import_plan(run, {"coping_alone": ["Tea"]})
+    result = import_plan(invoke, {"coping_alone": ["Tea"]})
     assert result.returncode == 0, result.stderr
     assert "plan.json.corrupt-1" in result.stderr
     assert (path.parent / "plan.json.corrupt-1").read_bytes() == b"{{{"
-    assert show_json(run)["data"]["coping_alone"] == ["Tea"]
+    assert show_json(invoke)["data"]["coping_alone"] == ["Tea"]
 
 
 def test_edit_does_not_overwrite_a_corrupt_file(run, isolated):
@@ -564,11 +601,11 @@ def test_plan_from_a_newer_crisiscli_is_left_alone(run, isolated):
 
 # --- export -----------------------------------------------------------------------------------
 
-def test_markdown_export(run, isolated):
+def test_markdown_export(invoke, isolated):
     write_plan(isolated, {**SAMPLE,
                           "coping_alone": ["# not a heading", "[link](http://x) <b>bold</b>", "1. not a list"],
                           "distractions": []})
-    result = run("plan", "export", "--format", "markdown", env={"CRISISCLI_COUNTRY": "GB"})
+    result = invoke("plan", "export", "--format", "markdown", env={"CRISISCLI_COUNTRY": "GB"})
     assert result.returncode == 0, result.stderr
     md = result.stdout
     assert md.startswith("# My safety plan\n\n_Last changed 2026-11-24_\n\n"
@@ -581,19 +618,19 @@ def test_markdown_export(run, isolated):
     blocks = md.strip().split("\n\n")
     assert blocks[-2] == "---" and blocks[-1].startswith("Need help now (United Kingdom)?")
     assert "not protected like your plan file" in result.stderr
-    assert run("plan", "show", "--format", "markdown", env={"CRISISCLI_COUNTRY": "GB"}).stdout == md
+    assert invoke("plan", "show", "--format", "markdown", env={"CRISISCLI_COUNTRY": "GB"}).stdout == md
 
 
-def test_text_export_has_no_edit_hints(run, isolated):
+def test_text_export_has_no_edit_hints(invoke, isolated):
     write_plan(isolated, {**SAMPLE, "distractions": []})
-    out = run("plan", "export", "--format", "text").stdout
+    out = invoke("plan", "export", "--format", "text").stdout
     assert "(nothing written yet)" in out and "plan edit" not in out
     assert out.strip().split("\n\n")[-1].startswith("Need help now")
 
 
-def test_export_quiet_says_nothing_on_stderr(run, isolated):
+def test_export_quiet_says_nothing_on_stderr(invoke, isolated):
     write_plan(isolated, SAMPLE)
-    result = run("plan", "export", "-q")
+    result = invoke("plan", "export", "-q")
     assert result.returncode == 0 and result.stderr == ""
 
 
@@ -601,9 +638,9 @@ def test_export_quiet_says_nothing_on_stderr(run, isolated):
 
 @pytest.mark.parametrize("name, args", [("plan_show_GB.txt", ["plan", "show"]),
                                         ("plan_export_GB.md", ["plan", "export"])])
-def test_golden(run, isolated, name, args):
+def test_golden(invoke, isolated, name, args):
     write_plan(isolated, SAMPLE)
-    result = run(*args, env={"CRISISCLI_COUNTRY": "GB"})
+    result = invoke(*args, env={"CRISISCLI_COUNTRY": "GB"})
     path = GOLDEN / name
     if os.environ.get("UPDATE_GOLDEN"):
         path.write_text(result.stdout, encoding="utf-8")
@@ -612,13 +649,13 @@ def test_golden(run, isolated, name, args):
 
 # --- path, privacy, plan_exists ---------------------------------------------------------------
 
-def test_path(run, isolated):
-    result = run("plan", "path")
+def test_path(invoke, isolated):
+    result = invoke("plan", "path")
     assert result.stdout == f"{plan_file(isolated)}\n"
     assert "no plan there yet" in result.stderr
     assert not data_dir(isolated).exists()  # asking where does not create anything
     write_plan(isolated, SAMPLE)
-    doc = json.loads(run("plan", "path", "--json").stdout)
+    doc = json.loads(invoke("plan", "path", "--json").stdout)
     assert doc["data"] == {"path": str(plan_file(isolated)), "exists": True}
 
 
@@ -630,11 +667,11 @@ def test_plan_exists(isolated, tmp_path):
     assert core.plan_exists({"CRISISCLI_DATA_DIR": str(tmp_path / "elsewhere")}) is False
 
 
-def test_the_plan_never_appears_in_other_commands(run, isolated):
+def test_the_plan_never_appears_in_other_commands(invoke, isolated):
     marker = "zebra-marmalade-7731"
     write_plan(isolated, {**SAMPLE, "reasons_for_living": [marker]})
     for args in (["lines", "GB", "--json"], ["countries", "--json"], ["lines", "GB"], ["--help"]):
-        result = run(*args)
+        result = invoke(*args)
         assert marker not in result.stdout and marker not in result.stderr
 
 
