@@ -343,12 +343,26 @@ def plan_path(env: Mapping[str, str]) -> str:
 
 
 def plan_exists(env: Mapping[str, str]) -> bool:
-    """True when a plan file is there. For `crisiscli now`: cheap (no parsing), never raises, and
-    never creates the data directory."""
+    """True when a plan file is there (readable or not). Cheap, never raises, never creates the
+    data directory; `plan path` reports it."""
     try:
         return os.path.isfile(plan_path(env))
-    except Exception:
+    except Exception:  # noqa: BLE001 - a yes/no question that must never fail
         return False
+
+
+def plan_readable(env: Mapping[str, str]) -> bool:
+    """True when `crisiscli plan show` would show a plan. Why not plan_exists: `crisiscli now` must
+    not send someone in crisis to a plan that turns out to be unreadable, too new or not theirs to
+    open. Reads and checks the file but changes nothing (no chmod, no keeping aside) and never
+    raises: the crisis path must not fail because of the plan."""
+    try:
+        with open(plan_path(env), "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        parse_plan_json(data)
+    except Exception:  # noqa: BLE001 - whatever is wrong, `now` just does not point to the plan
+        return False
+    return True
 
 
 def kept_aside(env: Mapping[str, str]) -> list[str]:

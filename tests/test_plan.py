@@ -838,3 +838,30 @@ def test_screens_with_a_plan_are_clean(run, isolated):
     write_plan(isolated, b"broken")
     result = run("plan", "show")
     assert violations(result.stderr) == []
+
+
+# --- `now` points only to a plan it can show ----------------------------------------------------
+
+@pytest.mark.parametrize("content, points", [
+    (json.dumps(SAMPLE).encode(), True),
+    (b"{broken", False),                                            # unreadable
+    (json.dumps({"version": 99}).encode(), False),                  # from a newer crisiscli
+    (b"\xff\xfe not utf-8", False),
+])
+def test_now_points_only_to_a_plan_it_can_show(invoke, isolated, content, points):
+    path = write_plan(isolated, content)
+    text = invoke("now", "GB")
+    doc = json.loads(invoke("now", "GB", "--json").stdout)
+    assert text.returncode == 0, text.stderr
+    assert ("crisiscli plan show" in text.stdout) is points
+    assert doc["data"]["plan"] == ("crisiscli plan show" if points else None)
+    assert "999" in text.stdout
+    assert path.read_bytes() == content and core.kept_aside(isolated) == []  # `now` moves nothing
+
+
+def test_plan_readable_never_raises_or_creates(isolated, tmp_path):
+    assert core.plan_readable(isolated) is False
+    assert not data_dir(isolated).exists()
+    odd = {"CRISISCLI_DATA_DIR": str(tmp_path / "a-file" / "data")}
+    (tmp_path / "a-file").write_text("x")
+    assert core.plan_readable(odd) is False and core.plan_exists(odd) is False

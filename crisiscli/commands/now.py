@@ -17,7 +17,7 @@ def now_cmd(app: App, country: str | None) -> int:
     Without COUNTRY, crisiscli uses the country it detects (and says which on stderr).
     """
     from .. import guide, render_guide
-    from ..plan import plan_exists
+    from ..plan import plan_readable
     from ..query import find_lines
 
     source = "argument"
@@ -32,7 +32,7 @@ def now_cmd(app: App, country: str | None) -> int:
     record = app.dataset.country(code) if code else None
     always = [line for line in find_lines(record) if line.hours.always_open
               and line.channels() & {"voice", "sms"}] if record else []
-    has_plan = plan_exists(app.env)
+    has_plan = plan_readable(app.env)
     step = guide.grounding_step()
     if app.format == "json":
         data = {"iso2": code, "name": countries.country_name(code) if code else None,
