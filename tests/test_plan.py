@@ -19,16 +19,17 @@ import select
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from banned import violations
+from conftest import BIN, TODAY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from banned import violations
-from conftest import BIN, TODAY
 from crisiscli import plan as core
 from crisiscli.errors import UsageProblem
 
@@ -840,6 +841,255 @@ def test_screens_with_a_plan_are_clean(run, isolated):
     assert violations(result.stderr) == []
 
 
+# --- two runs at once: neither drops the other's words ----------------------------------------
+
+def start(env: dict[str, str], *args: str) -> subprocess.Popen:
+    """The installed script as a second, real process (stdin not a terminal, streams piped)."""
+    return subprocess.Popen([str(BIN), *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env, text=True, encoding="utf-8")
+
+
+def wait_until_it_waits(proc: subprocess.Popen) -> None:
+    """Block until `proc` says it is waiting for the plan lock. No sleeping: readline returns with
+    each line it says, and at its exit (then the test fails and shows what it said)."""
+    said = ""
+    while line := proc.stderr.readline():
+        if line.startswith("Waiting for another crisiscli"):
+            return
+        said += line
+    pytest.fail("expected it to wait for the lock; it said:\n" + said)
+
+
+def test_an_edit_waits_for_a_save_in_progress_and_keeps_both(isolated):
+    """Two real processes: this test is in the middle of its own read-change-write, holding the
+    lock; `plan edit --add` in another process must wait, then add to the plan as we left it.
+    Without the lock it would read the old plan and its save would drop our item."""
+    write_plan(isolated, SAMPLE)
+    with core.plan_lock(isolated):
+        plan = core.load_plan(isolated)
+        proc = start(isolated, "plan", "edit", "2", "--add", "From the other process")
+        wait_until_it_waits(proc)
+        plan.sections["coping_alone"].append("From this test")
+        core.save_plan(isolated, plan)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "Saved part 2" in err and out == ""
+    assert core.load_plan(isolated).sections["coping_alone"] == [
+        *SAMPLE["coping_alone"], "From this test", "From the other process"]
+    assert leftovers(data_dir(isolated)) == []
+
+
+def test_a_second_new_plan_checks_again_under_the_lock(isolated):
+    """`plan new --from-file` saw no plan, but one was saved while it waited: it must refuse
+    (exit 2, says --replace), not overwrite the plan that now exists."""
+    proc = start(isolated, "plan", "new", "--from-file", str(write_import(isolated, {"coping_alone": ["Late"]})))
+    with core.plan_lock(isolated):
+        wait_until_it_waits(proc)
+        core.save_plan(isolated, core.plan_from_document(SAMPLE))
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, err
+    assert "--replace" in err and "Traceback" not in err
+    assert core.load_plan(isolated) == core.plan_from_document(SAMPLE)
+
+
+def write_import(env: dict[str, str], doc: object) -> Path:
+    path = Path(env["HOME"]) / "import.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_many_edits_at_once_all_land(isolated):
+    """Six processes add to the same part at the same moment: every item is there afterwards."""
+    write_plan(isolated, SAMPLE)
+    procs = [start(isolated, "plan", "edit", "7", "--add", f"Reason {i}", "-q") for i in range(6)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+    items = core.load_plan(isolated).sections["reasons_for_living"]
+    assert items[:2] == SAMPLE["reasons_for_living"]
+    assert sorted(items[2:]) == [f"Reason {i}" for i in range(6)]
+
+
+def test_a_lock_held_too_long_is_a_clear_error(isolated):
+    """Another thread (its own lock file handle) cannot take a held lock; past the deadline it
+    gets PlanBusy, a sentence and no change, and the lock is free again afterwards."""
+    caught: list[BaseException] = []
+
+    def other() -> None:
+        try:
+            with core.plan_lock(isolated, timeout=0):
+                pass
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            caught.append(exc)
+
+    with core.plan_lock(isolated):
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+    assert len(caught) == 1 and isinstance(caught[0], core.PlanBusy)
+    assert "another crisiscli" in caught[0].message and caught[0].exit_code == 1
+    with core.plan_lock(isolated, timeout=0), core.plan_lock(isolated, timeout=0):
+        pass  # free again, and re-entry from the same thread is allowed
+
+
+def test_replace_part_merges_other_parts_and_refuses_the_same_part(isolated):
+    core.save_plan(isolated, core.plan_from_document(SAMPLE))
+    before = SAMPLE["people_to_ask"]
+    core.update_plan(isolated, lambda p: (p.sections["reasons_for_living"].append("Meanwhile"), p)[1])
+    plan, _ = core.update_plan(isolated, core.replace_part("people_to_ask", before, ["Jo"], None, "now"))
+    assert plan.sections["people_to_ask"] == ["Jo"]
+    assert plan.sections["reasons_for_living"][-1] == "Meanwhile"
+    with pytest.raises(core.PlanChanged):  # part 4 is ["Jo"] now, not what this edit started from
+        core.update_plan(isolated, core.replace_part("people_to_ask", before, ["Sam"], None, "now"))
+    assert core.load_plan(isolated).sections["people_to_ask"] == ["Jo"]
+    core.delete_plan(isolated)
+    with pytest.raises(core.PlanChanged):  # deleted meanwhile: not silently resurrected
+        core.update_plan(isolated, core.replace_part("people_to_ask", ["Jo"], ["Sam"], None, "now"))
+    assert core.load_plan(isolated) is None
+
+
+# --- the editor: what it saves is never garbled, dropped or left behind -----------------------
+
+def make_editor(tmp_path: Path, body: str) -> str:
+    """$EDITOR as a real program: a Python script whose `path` is the file it was given."""
+    script = tmp_path / "editor.py"
+    script.write_text("import os, subprocess, sys\npath = sys.argv[1]\n" + body, encoding="utf-8")
+    return f"{sys.executable} {script}"
+
+
+def unsaved(env: dict[str, str]) -> list[Path]:
+    return sorted(data_dir(env).glob("plan.json.unsaved-*"))
+
+
+ORIGINAL_4 = "".join(f"{item}\n" for item in SAMPLE["people_to_ask"]).encode("utf-8")
+
+
+@pytest.mark.parametrize("body, code, needles, kept", [
+    # Latin-1 bytes: refused, kept byte for byte, never decoded with replacement characters
+    ("open(path, 'ab').write(b'Caf\\xe9 with Jo\\n')\n", 2, ["not UTF-8", "line 3"],
+     ORIGINAL_4 + b"Caf\xe9 with Jo\n"),
+    # a terminal escape in an item: refused with the reason, the text kept
+    ("open(path, 'a').write('\\x1b[2Jcall Jo\\n')\n", 2, ["control character"], ORIGINAL_4 + b"\x1b[2Jcall Jo\n"),
+    # the editor fails after a change: the change is not saved, and not lost
+    ("open(path, 'a').write('Jo\\n')\nsys.exit(3)\n", 1, ["exited with status 3"], ORIGINAL_4 + b"Jo\n"),
+    # the editor deletes its file: nothing to read back, nothing to keep, plan unchanged
+    ("os.unlink(path)\n", 1, ["removed the file"], None),
+])
+def test_editor_results_that_cannot_be_saved(isolated, tmp_path, body, code, needles, kept):
+    path = write_plan(isolated, SAMPLE)
+    before = path.read_bytes()
+    exit_code, shown = run_tty(["plan", "edit", "4"], "", {**isolated, "EDITOR": make_editor(tmp_path, body)})
+    assert exit_code == code, shown
+    assert "Traceback" not in shown and "unexpected error" not in shown
+    for needle in needles:
+        assert needle in shown
+    assert path.read_bytes() == before
+    assert leftovers(data_dir(isolated)) == []
+    if kept is None:
+        assert unsaved(isolated) == []
+        return
+    [copy] = unsaved(isolated)
+    assert copy.name == "plan.json.unsaved-1.txt"
+    assert copy.read_bytes() == kept
+    assert mode_of(copy) == 0o600
+    assert str(copy) in shown.replace("\n", " ").replace("  ", " ") or copy.name in shown
+    assert "\ufffd" not in shown
+
+
+OTHER_RUN = ("subprocess.run([os.environ['CRISISCLI_BIN'], 'plan', 'edit', os.environ['OTHER_PART'], '--add',\n"
+             "                'Added meanwhile'], stdin=subprocess.DEVNULL, capture_output=True, check=True)\n"
+             "open(path, 'a', encoding='utf-8').write('Typed in the editor\\n')\n")
+
+
+def test_edit_merges_with_a_change_to_another_part_made_meanwhile(isolated, tmp_path):
+    """While the editor is open on part 4, another real process adds to part 7: both are kept."""
+    write_plan(isolated, SAMPLE)
+    env = {**isolated, "EDITOR": make_editor(tmp_path, OTHER_RUN), "CRISISCLI_BIN": str(BIN), "OTHER_PART": "7"}
+    code, shown = run_tty(["plan", "edit", "4"], "", env)
+    assert code == 0, shown
+    plan = core.load_plan(isolated)
+    assert plan.sections["people_to_ask"] == [*SAMPLE["people_to_ask"], "Typed in the editor"]
+    assert plan.sections["reasons_for_living"] == [*SAMPLE["reasons_for_living"], "Added meanwhile"]
+    assert unsaved(isolated) == [] and leftovers(data_dir(isolated)) == []
+
+
+def test_edit_of_a_part_changed_meanwhile_is_kept_aside_not_saved_over(isolated, tmp_path):
+    """Both runs changed part 4: the one that saved first stays, the editor's text is kept aside."""
+    write_plan(isolated, SAMPLE)
+    env = {**isolated, "EDITOR": make_editor(tmp_path, OTHER_RUN), "CRISISCLI_BIN": str(BIN), "OTHER_PART": "4"}
+    code, shown = run_tty(["plan", "edit", "4"], "", env)
+    assert code == 1, shown
+    assert "changed by another crisiscli" in shown and "Traceback" not in shown
+    plan = core.load_plan(isolated)
+    assert plan.sections["people_to_ask"] == [*SAMPLE["people_to_ask"], "Added meanwhile"]
+    [copy] = unsaved(isolated)
+    assert copy.read_bytes() == ORIGINAL_4 + b"Typed in the editor\n"
+    assert leftovers(data_dir(isolated)) == []
+
+
+class Terminal:
+    """The script on a pseudo-terminal, driven step by step: wait for a text, then type."""
+
+    def __init__(self, args: list[str], env: dict[str, str], prefix: tuple[str, ...] = ()) -> None:
+        self.master, slave = os.openpty()
+        self.proc = subprocess.Popen([*prefix, str(BIN), *args], stdin=slave, stdout=slave, stderr=slave,
+                                     env=env, start_new_session=True)
+        os.close(slave)
+        self.shown = b""
+
+    def _read(self, deadline: float) -> bool:
+        ready, _, _ = select.select([self.master], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            return False
+        try:
+            chunk = os.read(self.master, 65536)
+        except OSError:  # EIO: the other side is closed
+            return False
+        self.shown += chunk
+        return bool(chunk)
+
+    def expect(self, text: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while text.encode("utf-8") not in self.shown:
+            if not self._read(deadline):
+                self.proc.kill()
+                pytest.fail(f"never showed {text!r}; it showed:\n" + self.text)
+
+    def type(self, text: str) -> None:
+        os.write(self.master, text.encode("utf-8"))
+
+    def finish(self, timeout: float = 30) -> int:
+        deadline = time.monotonic() + timeout
+        while self._read(deadline):
+            pass
+        try:
+            return self.proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        finally:
+            os.close(self.master)
+
+    @property
+    def text(self) -> str:
+        return self.shown.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def test_guided_new_does_not_overwrite_a_plan_made_meanwhile(isolated, invoke):
+    """A plan saved by another run while the questions were being answered stays; the new one is
+    kept whole in a file that `plan new --from-file` reads back."""
+    term = Terminal(["plan", "new", "--country", "GB"], isolated)
+    term.expect("1/7")
+    assert import_plan(invoke, SAMPLE).returncode == 0  # the other run, while this one asks
+    term.type("Not sleeping\n" + "\n" * 7)
+    code = term.finish()
+    assert code == 1, term.text
+    assert "changed by another crisiscli" in term.text and "Traceback" not in term.text
+    assert core.load_plan(isolated) == core.plan_from_document({**SAMPLE, "updated": f"{TODAY}T00:00:00Z"})
+    [copy] = unsaved(isolated)
+    assert copy.suffix == ".json" and mode_of(copy) == 0o600
+    assert core.parse_plan_json(copy.read_bytes()).sections["warning_signs"] == ["Not sleeping"]
+    assert copy.name in term.text.replace("\n", "")
+
+
 # --- `now` points only to a plan it can show ----------------------------------------------------
 
 @pytest.mark.parametrize("content, points", [
@@ -865,3 +1115,114 @@ def test_plan_readable_never_raises_or_creates(isolated, tmp_path):
     odd = {"CRISISCLI_DATA_DIR": str(tmp_path / "a-file" / "data")}
     (tmp_path / "a-file").write_text("x")
     assert core.plan_readable(odd) is False and core.plan_exists(odd) is False
+
+
+# --- read-only and missing data dirs: a sentence and an exit code, never a traceback -----------
+
+def read_only_prefix(directory: Path) -> tuple[str, ...]:
+    """A command prefix that runs the script with `directory` on a read-only mount (root ignores
+    permission bits, so a private mount namespace is the honest test); non-root users get the
+    directory chmod-ed read-only by the caller instead."""
+    if os.geteuid() != 0:
+        return ()
+    if subprocess.run(["unshare", "-m", "true"], capture_output=True, check=False).returncode != 0:
+        pytest.skip("running as root without mount namespaces: cannot make a read-only directory")
+    return ("unshare", "-m", "sh", "-c",
+            'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"', str(directory))
+
+
+@pytest.fixture
+def read_only(isolated):
+    """run_ro(*args) runs the script with the data dir read-only; yields (run_ro, prefix)."""
+    directory = data_dir(isolated)
+    directory.mkdir(parents=True, exist_ok=True)
+    prefix = read_only_prefix(directory)
+    if not prefix:
+        os.chmod(directory, 0o500)
+
+    def run_ro(*args: str, env: dict[str, str] | None = None, input: str = "") -> Result:
+        done = subprocess.run([*prefix, str(BIN), *args], env={**isolated, **(env or {})}, input=input,
+                              check=False, capture_output=True, text=True, encoding="utf-8", timeout=60)
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    yield run_ro, prefix
+    os.chmod(directory, 0o700)
+
+
+def test_read_only_data_dir(isolated, read_only):
+    run_ro, _ = read_only
+    path = plan_file(isolated)
+    # written before the directory is made read-only for the runs below (the fixture ran first,
+    # but root writes anyway, and non-root tests make it writable for this one write)
+    os.chmod(path.parent, 0o700)
+    write_plan(isolated, SAMPLE)
+    if os.geteuid() != 0:
+        os.chmod(path.parent, 0o500)
+    before = path.read_bytes()
+
+    shown = run_ro("plan", "show")
+    assert shown.returncode == 0, shown.stderr
+    assert "Not sleeping" in shown.stdout
+    assert "crisiscli plan show" in run_ro("now", "GB").stdout
+
+    for args in (["plan", "edit", "2", "--add", "Stretch"], ["plan", "new", "--from-file", "-", "--replace"]):
+        result = run_ro(*args, input=json.dumps(SAMPLE))
+        assert_clean_failure(result, 1)
+        assert "CRISISCLI_DATA_DIR" in result.stderr and "unexpected" not in result.stderr
+        assert path.read_bytes() == before
+    result = run_ro("plan", "delete", "--yes")
+    assert_clean_failure(result, 1)
+    assert "cannot change your safety plan" in result.stderr or "could not delete" in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_corrupt_plan_in_a_read_only_dir_is_left_as_it_is(isolated, read_only):
+    run_ro, _ = read_only
+    path = plan_file(isolated)
+    os.chmod(path.parent, 0o700)
+    write_plan(isolated, b"{broken")
+    if os.geteuid() != 0:
+        os.chmod(path.parent, 0o500)
+    result = run_ro("plan", "show")
+    assert_clean_failure(result, 5)
+    assert "left exactly as it is" in result.stderr
+    assert path.read_bytes() == b"{broken" and core.kept_aside(isolated) == []
+
+
+def test_no_questions_or_editor_when_nothing_could_be_saved(isolated, read_only, tmp_path):
+    """Nobody types a plan, or opens an editor, that cannot be saved: both stop first, clearly."""
+    _, prefix = read_only
+    term = Terminal(["plan", "new", "--country", "GB"], isolated, prefix)
+    code = term.finish()
+    assert code == 1, term.text
+    assert "cannot save your safety plan" in term.text and "1/7" not in term.text
+    assert "Traceback" not in term.text
+    ran = tmp_path / "editor-ran"
+    env = {**isolated, "EDITOR": make_editor(tmp_path, f"open({str(ran)!r}, 'w').write('x')\n")}
+    term = Terminal(["plan", "edit", "4"], env, prefix)
+    code = term.finish()
+    assert code == 1, term.text
+    assert "cannot" in term.text and "CRISISCLI_DATA_DIR" in term.text.replace("\n", "")
+    assert not ran.exists()
+
+
+@pytest.mark.parametrize("how", ["CRISISCLI_DATA_DIR", "HOME"])
+def test_a_data_dir_that_cannot_exist(run, invoke, isolated, tmp_path, how):
+    """The data dir's parent is a file (a wrong CRISISCLI_DATA_DIR, a broken HOME): reading says
+    there is nothing to show or clearly why; writing fails with a sentence; nothing crashes."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    env = {"CRISISCLI_DATA_DIR": str(blocker / "data")} if how == "CRISISCLI_DATA_DIR" else \
+        {"CRISISCLI_DATA_DIR": "", "HOME": str(blocker / "home")}
+    result = import_plan(run, SAMPLE, env=env)
+    assert_clean_failure(result, 1)
+    assert "Not a directory" in result.stderr and "CRISISCLI_DATA_DIR" in result.stderr
+    result = run("plan", "edit", "1", "--add", "x", input="", env=env)
+    assert_clean_failure(result, 1)
+    result = run("plan", "show", env=env)
+    assert_clean_failure(result, 3)  # no plan can be there
+    assert "`crisiscli plan new`" in result.stderr
+    assert invoke("plan", "path", env=env).returncode == 0
+    assert invoke("plan", "delete", "--yes", env=env).returncode == 0
+    now = invoke("now", "GB", env=env)
+    assert now.returncode == 0 and "999" in now.stdout and "plan show" not in now.stdout
