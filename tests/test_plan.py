@@ -1090,6 +1090,64 @@ def test_guided_new_does_not_overwrite_a_plan_made_meanwhile(isolated, invoke):
     assert copy.name in term.text.replace("\n", "")
 
 
+# --- delete leaves nothing behind, and says what it keeps ----------------------------------------
+
+def litter(env: dict[str, str]) -> dict[str, Path]:
+    """Everything a plan can leave in the data dir, plus two files that are not the plan's."""
+    d = data_dir(env)
+    files = {
+        "plan": write_plan(env, SAMPLE),
+        "editor copy": d / ".edit-k2j3.txt",           # a killed `plan edit`
+        "half save": d / ".tmp-a8b9",                   # a plan save cut off before the rename
+        "corrupt": d / "plan.json.corrupt-1",
+        "unsaved": d / "plan.json.unsaved-1.txt",
+        "dataset temp": d / ".tmp-c7d6",                # an update's, in the same folder
+        "dataset": d / "hotlines.json",
+    }
+    files["editor copy"].write_text("Sam (sister)\n", encoding="utf-8")
+    files["half save"].write_bytes(b'{\n  "version": 1,\n  "created": "2026-')
+    files["corrupt"].write_bytes(b"{broken")
+    files["unsaved"].write_bytes(b"Caf\xe9\n")
+    files["dataset temp"].write_bytes(b'{"schema_version": 1, "dataset_version": 7')
+    files["dataset"].write_bytes(b"{}")
+    return files
+
+
+def test_delete_yes_removes_the_plan_its_copies_and_kept_copies(invoke, isolated):
+    files = litter(isolated)
+    result = invoke("plan", "delete", "--yes")
+    assert result.returncode == 0, result.stderr
+    for name in ("plan", "editor copy", "half save", "corrupt", "unsaved"):
+        assert not files[name].exists(), name
+    assert files["dataset temp"].exists() and files["dataset"].exists()  # not the plan's
+    assert "Deleted your safety plan" in result.stderr
+    assert str(files["corrupt"]) in result.stderr and str(files["unsaved"]) in result.stderr
+    assert "Deleted 4 other files" in result.stderr
+    assert result.stdout == ""
+
+
+def test_delete_on_a_terminal_offers_the_kept_copies_separately(isolated):
+    files = litter(isolated)
+    code, shown = run_tty(["plan", "delete"], "y\nn\n", isolated)
+    assert code == 0, shown
+    assert not files["plan"].exists() and not files["editor copy"].exists() and not files["half save"].exists()
+    assert files["corrupt"].read_bytes() == b"{broken" and files["unsaved"].exists()
+    flat = shown.replace("\n", " ")
+    assert "Copies kept aside earlier" in flat and "Kept, not deleted" in flat
+    assert "plan.json.corrupt-1" in flat and "plan.json.unsaved-1.txt" in flat
+    code, shown = run_tty(["plan", "delete"], "y\n", isolated)  # only kept copies left: one question
+    assert code == 0, shown
+    assert not files["corrupt"].exists() and not files["unsaved"].exists()
+
+
+def test_delete_with_only_kept_copies_still_needs_a_yes(run, isolated):
+    files = litter(isolated)
+    files["plan"].unlink()
+    result = run("plan", "delete", input="")
+    assert_clean_failure(result, 2)
+    assert files["corrupt"].exists() and files["editor copy"].exists()
+
+
 # --- `now` points only to a plan it can show ----------------------------------------------------
 
 @pytest.mark.parametrize("content, points", [

@@ -544,30 +544,51 @@ def _add_interactively(app: App, key: str, plan: core.Plan, started: bool,
 
 
 @plan_group.command("delete")
-@click.option("--yes", "-y", is_flag=True, help="Delete without asking (needed when not on a terminal).")
+@click.option("--yes", "-y", is_flag=True,
+              help="Delete without asking (needed when not on a terminal); also deletes kept copies.")
 @plan_options()
 def delete_cmd(app: App, yes: bool) -> int:
     """Delete your safety plan from this computer.
 
-    On a terminal it asks first; anywhere else it needs --yes.
+    Also deletes the temporary copies an interrupted edit may have left. Copies kept aside
+    (an earlier plan that could not be read, an edit that could not be saved) are listed,
+    and deleted too if you say so: on a terminal it asks; anywhere else --yes means yes
+    to both.
     """
     path = core.plan_path(app.env)
-    if not os.path.lexists(path):
+    has_plan = os.path.lexists(path)
+    temporary = core.temporary_copies(app.env)
+    kept = core.kept_aside(app.env) + core.kept_unsaved(app.env)
+    if not (has_plan or temporary or kept):
         app.screen.talk(f"There is no safety plan at {path}; nothing to delete.")
         return 0
-    if not yes:
-        if not _interactive():
-            raise UsageProblem("deleting your safety plan needs a yes: run `crisiscli plan delete --yes` "
-                               "(this is not a terminal, so crisiscli cannot ask)")
-        if not _confirm(app, f"Delete your safety plan at {path}? This cannot be undone."):
+    if not yes and not _interactive():
+        raise UsageProblem("deleting your safety plan needs a yes: run `crisiscli plan delete --yes` "
+                           "(this is not a terminal, so crisiscli cannot ask)")
+    if has_plan or temporary:
+        what = "your safety plan" if has_plan else "the temporary copies of your safety plan left by an interrupted edit"
+        where = path if has_plan else os.path.dirname(path)
+        if not yes and not _confirm(app, f"Delete {what} at {where}? This cannot be undone."):
             _say(app, "Kept your plan.")
             return 0
-    core.delete_plan(app.env)
-    _say(app, "Deleted your safety plan. You can make a new one any time with `crisiscli plan new`.")
-    kept = core.kept_aside(app.env)
+    kept_too = False
     if kept:
-        _say(app, "Copies of an earlier plan that could not be read are still here, and were not "
-                  "deleted: " + ", ".join(kept))
+        listing = "\n".join(f"  {render.safe_text(k)}" for k in kept)
+        app.screen.err_block("Copies kept aside earlier (a plan that could not be read, or an edit that "
+                             f"could not be saved):\n{listing}")
+        these = "these copies" if len(kept) > 1 else "this copy"
+        kept_too = yes or _confirm(app, f"Delete {these}{' too' if has_plan or temporary else ''}?")
+    removed = core.delete_plan(app.env, kept_too=kept_too)
+    if has_plan:
+        _say(app, "Deleted your safety plan. You can make a new one any time with `crisiscli plan new`.")
+    extra = [r for r in removed if r != path]
+    if extra:
+        _say(app, f"Deleted {len(extra)} other file{'s' if len(extra) != 1 else ''} with words from your "
+                  "plan: " + ", ".join(extra))
+    left = [k for k in kept if k not in removed]
+    if left:
+        _say(app, "Kept, not deleted: " + ", ".join(left) + ". Delete them later with "
+                  "`crisiscli plan delete`, or by hand.")
     if not app.screen.quiet:
         app.screen.err_block("\n" + _footer(app))
     return 0
