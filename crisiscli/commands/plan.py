@@ -480,7 +480,7 @@ def _edit_in_editor(app: App, editor: str, key: str, plan: core.Plan, started: b
 
     before = list(plan.sections[key])
     tmp = core.start_edit(app.env, before)
-    keep_tmp = False
+    saved = False
     try:
         try:
             status = subprocess.call([*shlex.split(editor), tmp])
@@ -490,19 +490,36 @@ def _edit_in_editor(app: App, editor: str, key: str, plan: core.Plan, started: b
                                "instead") from None
         new = core.finish_edit(app.env, tmp, key, status, before)
         try:
-            return core.update_plan(app.env, core.replace_part(key, before, new, plan if started else None, now),
-                                    _waiting(app))
+            result = core.update_plan(app.env, core.replace_part(key, before, new, plan if started else None,
+                                                                 now), _waiting(app))
         except CrisisError as exc:
             raise core.keep_edit_aside(app.env, exc, source=tmp) from None
-    except core.NotSavedKeptAside as exc:
-        keep_tmp = exc.kept_at is None
-        raise
+        saved = True
+        return result
     finally:
-        if not keep_tmp:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        _drop_editor_file(app, tmp, before, saved)
+
+
+def _drop_editor_file(app: App, tmp: str, before: list[str], saved: bool) -> None:
+    """Remove the editor's file, unless it holds words that are in no other place: an edit
+    interrupted (Ctrl-C while waiting for the lock) or one whose copy could not be kept aside.
+    Then it is kept (moved aside if possible) and the person is told where."""
+    try:
+        with open(tmp, "rb") as fh:
+            data = fh.read(core.MAX_FILE_BYTES + 1)
+    except OSError:
+        return  # already moved aside, or the editor removed it
+    if not saved and data != core.editor_text(before).encode("utf-8"):
+        try:
+            tmp = core.keep_unsaved(app.env, source=tmp)
+        except OSError:
+            pass
+        app.screen.error(f"What you wrote in the editor was not saved into your plan; it is kept at {tmp}.")
+        return
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
 
 
 def _add_interactively(app: App, key: str, plan: core.Plan, started: bool,
