@@ -4,7 +4,10 @@ Why a module of its own, with no Click in it: the plan is the most private thing
 Everything that touches the file lives here, so there is one place to check that it is written
 private from the first byte (0600 via store.atomic_write), never half-written, never silently
 overwritten or deleted when it cannot be read (it is renamed aside instead), and never sent or
-logged anywhere. The CLI (crisiscli/commands/plan.py) only asks, calls these functions and prints.
+logged anywhere. No word is lost: every read-change-write holds the plan lock (update_plan), an
+edit made over minutes is compared before it is saved (replace_part), and text that cannot be
+saved is kept in a file of its own (keep_unsaved) whose path the person is told. The CLI
+(crisiscli/commands/plan.py) only asks, calls these functions and prints; render_plan.py shows it.
 
 The structure follows the published six-part safety-plan model plus reasons for living
 (research/content-guidelines.md section 4); every title and prompt below is our own wording.
@@ -483,7 +486,12 @@ def plan_lock(env: Mapping[str, str], on_wait: Callable[[], None] | None = None,
         raise PlanNotSaved(f"cannot change your safety plan: its folder {directory} cannot be written to "
                            f"({_reason(exc)}). Nothing was changed. {_FOLDER_HINT}") from None
     try:
-        _acquire(fd, on_wait, timeout)
+        try:
+            _acquire(fd, on_wait, timeout)
+        except OSError as exc:  # a file system without locks (some network mounts)
+            raise PlanNotSaved(f"cannot change your safety plan: crisiscli could not lock {path} "
+                               f"({_reason(exc)}). Nothing was changed. Set CRISISCLI_DATA_DIR to a "
+                               "folder on a local disk") from None
         depth[path] = 1
         try:
             yield

@@ -1204,6 +1204,20 @@ class ReadOnly:
         if not self.prefix:
             os.chmod(self.directory, 0o500)
 
+    def writable_until_sealed(self) -> tuple[str, ...]:
+        """A prefix for a run whose data dir becomes read-only when seal_running() is called."""
+        if not self.prefix:
+            return ()
+        return ("unshare", "-m", "sh", "-c", 'mount --bind "$0" "$0" && exec "$@"', str(self.directory))
+
+    def seal_running(self, pid: int) -> None:
+        """Make the data dir read-only under a run started with writable_until_sealed()."""
+        if not self.prefix:
+            os.chmod(self.directory, 0o500)
+            return
+        subprocess.run(["nsenter", "-t", str(pid), "-m", "mount", "-o", "remount,bind,ro", str(self.directory)],
+                       check=True)
+
     def run(self, *args: str, input: str = "") -> Result:
         done = subprocess.run([*self.prefix, str(BIN), *args], env=self.env, input=input, check=False,
                               capture_output=True, text=True, encoding="utf-8", timeout=60)
@@ -1261,6 +1275,21 @@ def test_no_questions_or_editor_when_nothing_could_be_saved(isolated, read_only,
     assert code == 1, term.text
     assert "cannot edit your safety plan" in term.text and "CRISISCLI_DATA_DIR" in term.text
     assert not ran.exists()
+
+
+def test_a_guided_plan_that_cannot_be_saved_or_kept_is_printed(isolated, read_only):
+    """The folder turns read-only while the questions are answered (a disk remounted, a full
+    disk): the new plan cannot be saved or kept in a file, so it is printed as JSON to import later."""
+    term = Terminal(["plan", "new", "--country", "GB"], isolated, read_only.writable_until_sealed())
+    term.expect("1/7")
+    read_only.seal_running(term.proc.pid)
+    term.type("Not sleeping\n" + "\n" * 7)
+    code = term.finish()
+    assert code == 1, term.text
+    assert "Read-only file system" in term.text or "Permission denied" in term.text
+    assert "printed above as JSON" in term.text and "Traceback" not in term.text
+    assert '"warning_signs": [\n    "Not sleeping"\n  ]' in term.text
+    assert not plan_file(isolated).exists() and unsaved(isolated) == []
 
 
 @pytest.mark.parametrize("how", ["CRISISCLI_DATA_DIR", "HOME"])
