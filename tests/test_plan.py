@@ -968,7 +968,13 @@ def test_a_lock_held_too_long_is_a_clear_error(isolated):
 def test_replace_part_merges_other_parts_and_refuses_the_same_part(isolated):
     core.save_plan(isolated, core.plan_from_document(SAMPLE))
     before = SAMPLE["people_to_ask"]
-    core.update_plan(isolated, lambda p: (p.sections["reasons_for_living"].append("Meanwhile"), p)[1])
+
+    def another_run(plan: core.Plan | None) -> core.Plan:
+        assert plan is not None
+        plan.sections["reasons_for_living"].append("Meanwhile")
+        return plan
+
+    core.update_plan(isolated, another_run)
     plan, _ = core.update_plan(isolated, core.replace_part("people_to_ask", before, ["Jo"], None, "now"))
     assert plan.sections["people_to_ask"] == ["Jo"]
     assert plan.sections["reasons_for_living"][-1] == "Meanwhile"
