@@ -120,14 +120,22 @@ def show_json(run) -> dict:
     return json.loads(result.stdout)
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Terminal:
     """The script on a real pseudo-terminal (stdin, stdout and stderr), driven step by step:
     wait until it shows a text, type, read to the end. `prefix` runs it through another program."""
 
     def __init__(self, args: list[str], env: dict[str, str], prefix: tuple[str, ...] = ()) -> None:
         self.master, slave = os.openpty()
+        # Ctrl-C acts as for a person even when the test run ignores SIGINT (a background job:
+        # an ignored signal stays ignored across exec, and Python then raises no KeyboardInterrupt).
+        # preexec_fn is safe here: no other thread runs while a test starts a terminal.
         self.proc = subprocess.Popen([*prefix, str(BIN), *args], stdin=slave, stdout=slave, stderr=slave,
-                                     env=env, start_new_session=True)
+                                     env=env, start_new_session=True,
+                                     preexec_fn=_default_sigint)  # noqa: PLW1509
         os.close(slave)
         self.shown = b""
 
