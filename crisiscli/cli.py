@@ -305,8 +305,6 @@ class CrisisGroup(CrisisSubGroup):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list from SHORT_HELP, importing a command only if it has no entry."""
-        from click.utils import make_default_short_help
-
         names = self.list_commands(ctx)
         limit = (formatter.width or 80) - 6 - max(len(n) for n in names)
         rows = []
@@ -315,7 +313,7 @@ class CrisisGroup(CrisisSubGroup):
             if text is None:
                 command = self.get_command(ctx, name)
                 text = command.get_short_help_str(limit=1000) if command else ""
-            rows.append((name, make_default_short_help(text, limit)))
+            rows.append((name, _shorten(text, limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -384,6 +382,18 @@ class CrisisGroup(CrisisSubGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _shorten(text: str, limit: int) -> str:
+    """`text` cut at a word so it fits `limit` columns, with '...' when cut (as Click does)."""
+    if len(text) <= limit:
+        return text
+    words, out = text.split(), ""
+    for word in words:
+        if len(out) + len(word) + 1 + 3 > limit:
+            break
+        out = f"{out} {word}" if out else word
+    return out.rstrip(",;:") + "..."
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:

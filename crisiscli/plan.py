@@ -4,7 +4,10 @@ Why a module of its own, with no Click in it: the plan is the most private thing
 Everything that touches the file lives here, so there is one place to check that it is written
 private from the first byte (0600 via store.atomic_write), never half-written, never silently
 overwritten or deleted when it cannot be read (it is renamed aside instead), and never sent or
-logged anywhere. The CLI (crisiscli/commands/plan.py) only asks, calls these functions and prints.
+logged anywhere. No word is lost: every read-change-write holds the plan lock (update_plan), an
+edit made over minutes is compared before it is saved (replace_part), and text that cannot be
+saved is kept in a file of its own (keep_unsaved) whose path the person is told. The CLI
+(crisiscli/commands/plan.py) only asks, calls these functions and prints; render_plan.py shows it.
 
 The structure follows the published six-part safety-plan model plus reasons for living
 (research/content-guidelines.md section 4); every title and prompt below is our own wording.
@@ -13,10 +16,14 @@ Nothing here may suggest means or methods: the safer-surroundings prompt is gene
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+import sys
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,9 +75,6 @@ SECTIONS: tuple[Section, ...] = (
             "small everyday things."),
 )
 SECTION_KEYS: tuple[str, ...] = tuple(s.key for s in SECTIONS)
-# The one line `crisiscli now` adds when plan_exists() is true (kept here so its wording is
-# checked with the rest of the plan's text).
-NOW_HINT = "Your safety plan is ready: crisiscli plan show"
 META_KEYS = ("version", "created", "updated", "country")
 _BY_KEY = {s.key: s for s in SECTIONS}
 _LINE_BREAKS = re.compile(r"[\r\n\t\u0085\u2028\u2029]+")
@@ -113,9 +117,40 @@ class NoPlan(NothingMatched):
 
 
 class PlanNotSaved(CrisisError):
-    """Writing the plan failed (full disk, no permission); the old file is untouched (exit 1)."""
+    """Writing the plan failed (full disk, read-only or missing folder); the old file is untouched
+    (exit 1)."""
 
     code = "plan_not_saved"
+
+
+class PlanBusy(CrisisError):
+    """Another crisiscli held the plan's lock for longer than LOCK_SECONDS; nothing changed (exit 1)."""
+
+    code = "plan_busy"
+
+
+class PlanChanged(CrisisError):
+    """The plan changed on disk while the person was typing (another crisiscli saved it), so what
+    they wrote was not saved over it; it is kept aside instead (exit 1)."""
+
+    code = "plan_changed"
+
+
+class EditorProblem(CrisisError):
+    """The editor failed, or left nothing to read back; the plan is unchanged (exit 1)."""
+
+    code = "editor_failed"
+
+
+class NotSavedKeptAside(CrisisError):
+    """A refusal (invalid text, a conflict, a failed save) after the person wrote something: the
+    words were kept in a file of their own, which the message names. Same exit code and error code
+    as the refusal it wraps, so scripts see the reason, and people see where their words are."""
+
+    def __init__(self, cause: CrisisError, kept_at: str | None, note: str) -> None:
+        super().__init__(f"{cause.message.rstrip('.')}. {note}", cause.suggestions, code=cause.code)
+        self.exit_code = cause.exit_code
+        self.kept_at = kept_at
 
 
 # --- the plan ---------------------------------------------------------------------------------
@@ -340,74 +375,289 @@ def prefill_professionals(dataset: Any, iso2: str | None) -> list[str]:
 
 # --- the file ---------------------------------------------------------------------------------
 
+LOCK_NAME = "plan.lock"
+# How long a run waits for another one that is saving the plan. Saves take milliseconds and the
+# lock is never held while a person types, so only a stopped process (Ctrl-Z) can hold it this long.
+LOCK_SECONDS = 20.0
+EDIT_PREFIX = ".edit-"
+# How every file save_plan writes begins (json.dumps of to_dict, version first, indent 2): it tells
+# a plan's leftover temporary file (.tmp-*, from a crash mid-save) from a dataset's in the same folder.
+_PLAN_HEAD = b'{\n  "version": '
+_FOLDER_HINT = ("Make that folder writable, or set CRISISCLI_DATA_DIR to a folder you can write to")
+_FOLDER_ERRORS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.ENOENT}
+
+
 def plan_path(env: Mapping[str, str]) -> str:
     """Where the plan lives: <user data dir>/plan.json (CRISISCLI_DATA_DIR overrides the dir)."""
     return os.path.join(data_dir(env), FILE_NAME)
 
 
 def plan_exists(env: Mapping[str, str]) -> bool:
-    """True when a plan file is there. For `crisiscli now`: cheap (no parsing), never raises, and
-    never creates the data directory."""
+    """True when a plan file is there (readable or not). Cheap, never raises, never creates the
+    data directory; `plan path` reports it."""
     try:
         return os.path.isfile(plan_path(env))
-    except Exception:
+    except Exception:  # noqa: BLE001 - a yes/no question that must never fail
         return False
 
 
-def kept_aside(env: Mapping[str, str]) -> list[str]:
-    """Paths of unreadable plans that were renamed aside (plan.json.corrupt-N), oldest first."""
-    path = plan_path(env)
-    directory, prefix = os.path.dirname(path), FILE_NAME + ".corrupt-"
+def plan_readable(env: Mapping[str, str]) -> bool:
+    """True when `crisiscli plan show` would show a plan. Why not plan_exists: `crisiscli now` must
+    not send someone in crisis to a plan that turns out to be unreadable, too new or not theirs to
+    open. Reads and checks the file but changes nothing (no chmod, no keeping aside) and never
+    raises: the crisis path must not fail because of the plan."""
     try:
-        names = os.listdir(directory)
+        with open(plan_path(env), "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        parse_plan_json(data)
+    except Exception:  # noqa: BLE001 - whatever is wrong, `now` just does not point to the plan
+        return False
+    return True
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+# --- the lock: two runs at once never drop each other's changes --------------------------------
+
+_held = threading.local()
+
+
+def _acquire(fd: int, on_wait: Callable[[], None] | None, timeout: float) -> None:
+    """Take the lock on `fd`, polling so that a deadline exists (a blocking flock cannot time out)."""
+    import time
+
+    if sys.platform == "win32":  # pragma: no cover - Windows
+        import msvcrt
+
+        def attempt() -> None:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        def attempt() -> None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    deadline = time.monotonic() + timeout
+    told = False
+    while True:
+        try:
+            attempt()
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK, errno.EDEADLK):
+                raise
+        if not told and on_wait is not None:
+            on_wait()
+            told = True
+        if time.monotonic() >= deadline:
+            raise PlanBusy(f"another crisiscli has been saving your safety plan for {timeout:.0f} seconds, "
+                           "so nothing was changed. Try again in a moment; if no other crisiscli is "
+                           "running, a stopped one (Ctrl-Z) may be holding it: `fg` lets it finish")
+        time.sleep(0.05)
+
+
+@contextmanager
+def plan_lock(env: Mapping[str, str], on_wait: Callable[[], None] | None = None,
+              timeout: float = LOCK_SECONDS) -> Iterator[None]:
+    """Hold the plan's lock (<data dir>/plan.lock) for a read-change-write.
+
+    Why a lock of our own on flock/msvcrt rather than filelock: it is released by the kernel when a
+    process dies, so it can never be left stale; it needs no dependency (issue 14 may drop
+    filelock); and re-entry from the same thread is allowed, so load_plan can keep a corrupt file
+    aside under a lock its caller already holds. `on_wait` is called once if another run holds it.
+    The lock file holds no words and is never deleted (deleting a lock file others may have open
+    would let two runs lock two different files)."""
+    directory = data_dir(env)
+    path = os.path.join(directory, LOCK_NAME)
+    depth: dict[str, int] = _held.__dict__.setdefault("depth", {})
+    if depth.get(path):
+        depth[path] += 1
+        try:
+            yield
+        finally:
+            depth[path] -= 1
+        return
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise PlanNotSaved(f"cannot change your safety plan: its folder {directory} cannot be written to "
+                           f"({_reason(exc)}). Nothing was changed. {_FOLDER_HINT}") from None
+    try:
+        try:
+            _acquire(fd, on_wait, timeout)
+        except OSError as exc:  # a file system without locks (some network mounts)
+            raise PlanNotSaved(f"cannot change your safety plan: crisiscli could not lock {path} "
+                               f"({_reason(exc)}). Nothing was changed. Set CRISISCLI_DATA_DIR to a "
+                               "folder on a local disk") from None
+        depth[path] = 1
+        try:
+            yield
+        finally:
+            depth[path] = 0
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def check_can_save(env: Mapping[str, str]) -> None:
+    """PlanNotSaved now, before a person types anything, if the plan's folder cannot take a new file
+    (read-only, missing and impossible to create, full). Why a real file: permission bits say
+    nothing for root or on a read-only mount; creating one is the only honest test."""
+    import tempfile
+
+    directory = data_dir(env)
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".tmp-probe-", dir=directory)
+    except OSError as exc:
+        raise PlanNotSaved(f"cannot save your safety plan in {directory} ({_reason(exc)}). {_FOLDER_HINT}, "
+                           "then try again; nothing you type would be saved until then") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+# --- keeping words aside (never deleting them) ------------------------------------------------
+
+def _first_free(make_name: Callable[[int], str], place: Callable[[str], None]) -> str:
+    """Put something at make_name(1), make_name(2), ... whichever is free first; `place` raises
+    FileExistsError for a taken name, so two runs at once never overwrite each other's copy."""
+    for n in range(1, 10_000):
+        target = make_name(n)
+        try:
+            place(target)
+        except FileExistsError:
+            continue
+        return target
+    raise OSError(errno.EEXIST, "too many kept copies already")
+
+
+def _move_to(path: str) -> Callable[[str], None]:
+    """A `place` that moves the file at `path` to the target. Why link-then-unlink: a rename would
+    silently replace an existing target if two runs raced; a hard link fails instead."""
+
+    def place(target: str) -> None:
+        try:
+            os.link(path, target)
+        except FileExistsError:
+            raise
+        except OSError:  # no hard links here (some file systems): check, then rename
+            if os.path.lexists(target):
+                raise FileExistsError(target) from None
+            os.rename(path, target)
+        else:
+            os.unlink(path)
+
+    return place
+
+
+def _write_new(data: bytes) -> Callable[[str], None]:
+    """A `place` that writes `data` to a new private file (0600 from creation)."""
+
+    def place(target: str) -> None:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    return place
+
+
+def _private(target: str) -> str:
+    from .store import fsync_dir
+
+    try:
+        os.chmod(target, 0o600)
     except OSError:
-        return []
-    found = [n for n in names if n.startswith(prefix) and n[len(prefix):].isdigit()]
-    return [os.path.join(directory, n) for n in sorted(found, key=lambda n: int(n[len(prefix):]))]
+        pass
+    fsync_dir(os.path.dirname(target))
+    return target
 
 
 def keep_aside(path: str) -> str:
     """Rename an unreadable plan to <path>.corrupt-N (first free N) and return the new path.
-    Why link-then-unlink: a rename would silently replace an earlier kept copy if two runs raced;
-    a hard link fails instead. The kept copy is made private like the plan itself."""
-    from .store import fsync_dir
+    The kept copy is made private like the plan itself."""
+    return _private(_first_free(lambda n: f"{path}.corrupt-{n}", _move_to(path)))
 
-    for n in range(1, 10_000):
-        target = f"{path}.corrupt-{n}"
-        try:
-            os.link(path, target)
-        except FileExistsError:
-            continue
-        except OSError:  # no hard links here (some file systems): check, then rename
-            if os.path.lexists(target):
+
+def keep_unsaved(env: Mapping[str, str], source: str | None = None, data: bytes | None = None,
+                 ext: str = ".txt") -> str:
+    """Keep words that could not be saved into the plan in plan.json.unsaved-N<ext>, private: the
+    file at `source` is moved there byte for byte (an editor's file, whatever its encoding), or
+    `data` is written there. Returns the path; OSError if even that is impossible."""
+    base = plan_path(env)
+    place = _move_to(source) if source is not None else _write_new(data or b"")
+    return _private(_first_free(lambda n: f"{base}.unsaved-{n}{ext}", place))
+
+
+def _numbered(env: Mapping[str, str], kind: str) -> list[str]:
+    """plan.json.<kind>-N[.ext] files in the data dir, by N."""
+    path = plan_path(env)
+    directory = os.path.dirname(path)
+    pattern = re.compile(re.escape(FILE_NAME) + r"\." + kind + r"-(\d+)(\.txt|\.json)?$")
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    found = [(int(m.group(1)), n) for n in names if (m := pattern.match(n))]
+    return [os.path.join(directory, n) for _, n in sorted(found)]
+
+
+def kept_aside(env: Mapping[str, str]) -> list[str]:
+    """Paths of unreadable plans that were renamed aside (plan.json.corrupt-N), oldest first."""
+    return _numbered(env, "corrupt")
+
+
+def kept_unsaved(env: Mapping[str, str]) -> list[str]:
+    """Paths of words kept because they could not be saved (plan.json.unsaved-N.txt/.json)."""
+    return _numbered(env, "unsaved")
+
+
+def temporary_copies(env: Mapping[str, str]) -> list[str]:
+    """Temporary copies of plan text left in the data dir by a run that was killed: editor files
+    (.edit-*) and half-done plan saves (.tmp-* that begin like a plan; a dataset's are left alone).
+    Only meaningful under plan_lock, when no save of ours is in flight."""
+    directory = data_dir(env)
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        path = os.path.join(directory, name)
+        if name.startswith(EDIT_PREFIX):
+            found.append(path)
+        elif name.startswith(".tmp-"):
+            try:
+                with open(path, "rb") as fh:
+                    head = fh.read(len(_PLAN_HEAD))
+            except OSError:
                 continue
-            os.rename(path, target)
-        else:
-            os.unlink(path)
-        try:
-            os.chmod(target, 0o600)
-        except OSError:
-            pass
-        fsync_dir(os.path.dirname(target))
-        return target
-    raise OSError("too many kept copies already")
+            if head == _PLAN_HEAD:
+                found.append(path)
+    return found
 
+
+# --- reading, writing, deleting ----------------------------------------------------------------
 
 def load_plan(env: Mapping[str, str]) -> Plan | None:
     """The stored plan, or None when there is none.
 
     A file that cannot be understood is renamed aside and PlanCorrupt is raised saying where it
-    went: it is never deleted, and never left where the next save would overwrite it. A file
-    readable by others is made private (0600) at once, with a notice."""
+    went: it is never deleted, and never left where the next save would overwrite it. The move
+    happens under the plan lock, after checking the file still holds the bytes that failed, so a
+    plan another run has just saved is never mistaken for the broken one. A file readable by
+    others is made private (0600) at once, with a notice."""
     path = plan_path(env)
     try:
-        with open(path, "rb") as fh:
-            mode = os.fstat(fh.fileno()).st_mode
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
+        data, mode = _read(path)
+    except (FileNotFoundError, NotADirectoryError):  # no plan, or no folder that could hold one
         return None
     except OSError as exc:
-        raise CrisisError(f"cannot read your safety plan at {path}: {exc.strerror or exc}",
+        raise CrisisError(f"cannot read your safety plan at {path}: {_reason(exc)}",
                           code="plan_unreadable") from None
     notices = []
     if mode & 0o077:
@@ -416,17 +666,25 @@ def load_plan(env: Mapping[str, str]) -> Plan | None:
             notices.append(f"Your plan file could be read by other users; it is now private (0600): {path}")
         except OSError as exc:
             notices.append(f"Your plan file can be read by other users and crisiscli could not fix "
-                           f"that ({exc.strerror or exc}); run: chmod 600 {path}")
+                           f"that ({_reason(exc)}); run: chmod 600 {path}")
     try:
         plan = parse_plan_json(data, "your safety plan file")
     except PlanInvalid as exc:
         reason = exc.message.replace("your safety plan file ", "it ")
         try:
-            kept = keep_aside(path)
-        except OSError as move_exc:
+            with plan_lock(env):
+                try:
+                    again, _ = _read(path)
+                except FileNotFoundError:
+                    again = None
+                if again != data:  # another run replaced (or removed) it meanwhile: read that instead
+                    return load_plan(env)
+                kept = keep_aside(path)
+        except (OSError, PlanNotSaved, PlanBusy) as move_exc:
+            why = _reason(move_exc) if isinstance(move_exc, OSError) else "its folder cannot be changed"
             raise PlanCorrupt(f"your safety plan file at {path} could not be read ({reason}), and it "
-                              f"could not be moved aside ({move_exc.strerror or move_exc}). It has been "
-                              "left exactly as it is; nothing was deleted.", None) from None
+                              f"could not be moved aside ({why}). It has been left exactly as it is; "
+                              "nothing was deleted.", None) from None
         raise PlanCorrupt(f"your safety plan file could not be read ({reason}). It was kept, unchanged, "
                           f"at {kept}; nothing was deleted. You can copy your words from it into a new "
                           "plan (`crisiscli plan new`), or fix it and move it back to "
@@ -435,38 +693,176 @@ def load_plan(env: Mapping[str, str]) -> Plan | None:
     return plan
 
 
+def _read(path: str) -> tuple[bytes, int]:
+    with open(path, "rb") as fh:
+        mode = os.fstat(fh.fileno()).st_mode
+        return fh.read(MAX_FILE_BYTES + 1), mode
+
+
 def save_plan(env: Mapping[str, str], plan: Plan,
               before_replace: Callable[[str], None] | None = None) -> str:
     """Write the plan atomically and private (0600 from creation, whatever the umask); return the
     path. Every part is checked again first, so nothing invalid is ever stored. On failure the
-    previous file is untouched and PlanNotSaved says why. `before_replace` is a test hook."""
-    from .store import atomic_write, user_data_dir
+    previous file is untouched and PlanNotSaved says why. Callers that read the plan first hold
+    plan_lock (see update_plan). `before_replace` is a test hook."""
+    from .store import atomic_write
 
     checked = plan_from_document(plan.to_dict(), "the plan")
-    body = json.dumps(checked.to_dict(), ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+    body = plan_bytes(checked)
     path = plan_path(env)
     try:
-        user_data_dir(env)
         atomic_write(path, body, mode=0o600, before_replace=before_replace)
     except OSError as exc:
-        raise PlanNotSaved(f"could not save your safety plan to {path} ({exc.strerror or exc}); "
-                           "the plan that was there before is unchanged") from None
+        hint = f". {_FOLDER_HINT}" if exc.errno in _FOLDER_ERRORS else ""
+        raise PlanNotSaved(f"could not save your safety plan to {path} ({_reason(exc)}); "
+                           f"the plan that was there before is unchanged{hint}") from None
     return path
 
 
-def delete_plan(env: Mapping[str, str]) -> bool:
-    """Remove the plan file; False when there was none. Kept-aside copies are not touched."""
+def plan_bytes(plan: Plan) -> bytes:
+    """The plan file's exact bytes (also what is kept aside when a whole new plan cannot be saved,
+    so it can be imported with `plan new --from-file`)."""
+    return json.dumps(plan.to_dict(), ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+
+
+def update_plan(env: Mapping[str, str], change: Callable[[Plan | None], Plan | None],
+                on_wait: Callable[[], None] | None = None) -> tuple[Plan | None, str | None]:
+    """Read the plan, change it and write it back under the plan lock; return (plan, saved path).
+
+    Why: two runs that each read, change and write would drop one run's change. Under the lock,
+    `change` sees the plan as it is on disk at that moment (None when there is none) and returns
+    the plan to save, or None to leave the file as it is; it raises to refuse (PlanChanged when
+    what the person edited has changed since they started)."""
+    with plan_lock(env, on_wait):
+        current = load_plan(env)
+        new = change(current)
+        if new is None:
+            return current, None
+        return new, save_plan(env, new)
+
+
+def replace_part(key: str, before: Sequence[str], after: Sequence[str], started: Plan | None,
+                 now: str) -> Callable[[Plan | None], Plan | None]:
+    """The change for an edit made over minutes (in an editor): set part `key` to `after`, but only
+    if the part still holds `before`, what the person started from. Other parts changed meanwhile
+    by another run are kept (the edit merges); the same part changed, or the plan deleted or
+    created meanwhile, raises PlanChanged so neither side's words are dropped. `started` is the
+    new, unsaved plan when there was none at the start."""
+
+    def change(current: Plan | None) -> Plan | None:
+        number = SECTION_KEYS.index(key) + 1
+        if current is None and started is None:
+            raise PlanChanged("your safety plan was deleted by another crisiscli while you were "
+                              "editing, so your edit was not saved")
+        base = current if current is not None else started
+        assert base is not None
+        if base.sections.get(key, []) != list(before):
+            raise PlanChanged(f"part {number} of your safety plan was changed by another crisiscli while "
+                              "you were editing, so your edit was not saved over it")
+        if list(after) == list(before):
+            return None
+        base.sections[key] = list(after)
+        base.updated = now
+        return base
+
+    return change
+
+
+def delete_plan(env: Mapping[str, str], kept_too: bool = False) -> list[str]:
+    """Remove the plan file and every temporary copy of its text (and, with `kept_too`, the copies
+    kept aside: unreadable plans and unsaved edits); return what was removed, the plan first.
+    Under the plan lock, so a save in flight is not resurrected or half-removed."""
     from .store import fsync_dir
 
     path = plan_path(env)
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        return False
-    except OSError as exc:
-        raise CrisisError(f"could not delete {path}: {exc.strerror or exc}", code="plan_not_deleted") from None
+    removed: list[str] = []
+    with plan_lock(env):
+        targets = [path, *temporary_copies(env)]
+        if kept_too:
+            targets += kept_aside(env) + kept_unsaved(env)
+        for target in targets:
+            try:
+                os.unlink(target)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise CrisisError(f"could not delete {target}: {_reason(exc)}"
+                                  + (f" ({len(removed)} file(s) were deleted before that)" if removed else ""),
+                                  code="plan_not_deleted") from None
+            removed.append(target)
     fsync_dir(os.path.dirname(path))
-    return True
+    return removed
+
+
+# --- the editor's file ------------------------------------------------------------------------
+
+def start_edit(env: Mapping[str, str], items: Sequence[str]) -> str:
+    """A private file (0600) in the data dir holding the part's items, for $EDITOR. Why not the
+    shared temp dir: others could see its name or race for it. PlanNotSaved before the editor
+    opens when the folder cannot take it, so nobody types into an edit that cannot be saved."""
+    import tempfile
+
+    directory = data_dir(env)
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=EDIT_PREFIX, suffix=".txt", dir=directory)  # created 0600
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(editor_text(items))
+    except OSError as exc:
+        raise PlanNotSaved(f"cannot edit your safety plan: its folder {directory} cannot take a new file "
+                           f"({_reason(exc)}). {_FOLDER_HINT}") from None
+    return tmp
+
+
+def finish_edit(env: Mapping[str, str], tmp: str, key: str, status: int, started_from: Sequence[str]) -> list[str]:
+    """What the editor saved in `tmp`, as the part's items. Anything that cannot become the part
+    (a failing editor after a change, text that is not UTF-8, an item too long) is refused, and
+    the file is kept aside byte for byte (NotSavedKeptAside names where): never mangled, never lost.
+    The caller removes `tmp` afterwards if it is still there."""
+    try:
+        with open(tmp, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise EditorProblem("your editor removed the file it was given instead of saving it, so there "
+                            "was nothing to read back; your plan was not changed") from None
+    except OSError as exc:
+        raise EditorProblem(f"could not read back what your editor saved ({_reason(exc)}); your plan "
+                            "was not changed") from None
+    unchanged = data == editor_text(started_from).encode("utf-8")
+    try:
+        if status != 0:
+            if unchanged:
+                raise EditorProblem(f"your editor exited with status {status}; your plan was not changed")
+            raise EditorProblem(f"your editor exited with status {status}, so your changes were not "
+                                "saved into your plan")
+        if len(data) > MAX_FILE_BYTES:
+            raise PlanInvalid(f"the edited text is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, "
+                              "too big for one part of a plan; your plan was not changed")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[:exc.start].count(b"\n") + 1
+            raise PlanInvalid(f"your editor saved text that is not UTF-8 (the first problem is on line "
+                              f"{line}), so crisiscli did not change your plan rather than garble your "
+                              "words. Set your editor to save as UTF-8 and try again") from None
+        return parse_editor_text(text, key)
+    except CrisisError as exc:
+        if unchanged:
+            raise
+        raise keep_edit_aside(env, exc, source=tmp) from None
+
+
+def keep_edit_aside(env: Mapping[str, str], cause: CrisisError, source: str | None = None,
+                    data: bytes | None = None) -> NotSavedKeptAside:
+    """Keep what the person wrote (the editor's file `source`, moved byte for byte, or `data`) and
+    return `cause` saying where it went; if even that fails, say where the words still are."""
+    try:
+        kept = keep_unsaved(env, source=source, data=data)
+    except OSError as exc:
+        still = f"; the editor's copy is still at {source}" if source else ""
+        return NotSavedKeptAside(cause, None, f"What you wrote could not be kept either ({_reason(exc)}){still}")
+    return NotSavedKeptAside(cause, kept, f"What you wrote is kept, exactly as written, at {kept}. Copy what "
+                                          "you need from it into your plan with `crisiscli plan edit`")
 
 
 def timestamp(env: Mapping[str, str]) -> str:
@@ -476,69 +872,3 @@ def timestamp(env: Mapping[str, str]) -> str:
     from .clock import now
 
     return now(env).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# --- turning a plan into text -----------------------------------------------------------------
-
-def last_changed(plan: Plan) -> str:
-    """The date the plan was last changed (YYYY-MM-DD), or "" when unknown; safe to print."""
-    from .render import safe_text
-
-    stamp = plan.updated or plan.created
-    return safe_text(stamp[:10]) if stamp else ""
-
-
-def render_text(plan: Plan, width: int, hints: bool = True) -> str:
-    """The plan for a terminal or a printer: numbered parts, numbered items (the numbers
-    `plan edit --remove/--move` use), wrapped to `width`. Every item goes through safe_text."""
-    import textwrap
-
-    from .render import safe_text
-
-    changed = last_changed(plan)
-    blocks = ["My safety plan" + (f" (last changed {changed})" if changed else "")]
-    for number, part in enumerate(SECTIONS, 1):
-        lines = [f"{number}. {part.title}"]
-        items = plan.sections.get(part.key, [])
-        for i, item in enumerate(items, 1):
-            lead = f"   {i}) "
-            lines.append(textwrap.fill(safe_text(item), width=max(20, width), initial_indent=lead,
-                                       subsequent_indent=" " * len(lead), break_long_words=False,
-                                       break_on_hyphens=False))
-        if not items:
-            lines.append(f"   Nothing here yet. Add something: crisiscli plan edit {number}" if hints
-                         else "   (nothing written yet)")
-        blocks.append("\n".join(lines))
-    if hints:
-        blocks.append(textwrap.fill("Change a part with `crisiscli plan edit NUMBER`, for example "
-                                    "`crisiscli plan edit 4 --add \"Name, phone number\"`.",
-                                    width=max(20, width)))
-    return "\n\n".join(blocks)
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
-_MD_LEADING = re.compile(r"^([+\-=]|\d+[.)])")
-
-
-def markdown_escape(text: str) -> str:
-    """User text that stays plain text in Markdown: no headings, links, HTML or list markers."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", text)
-    return _MD_LEADING.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], escaped)
-
-
-def render_markdown(plan: Plan) -> str:
-    """The plan as Markdown, to print or share by choice; every item through safe_text, escaped."""
-    from .render import safe_text
-
-    changed = last_changed(plan)
-    blocks = ["# My safety plan"]
-    if changed:
-        blocks.append(f"_Last changed {changed}_")
-    for number, part in enumerate(SECTIONS, 1):
-        blocks.append(f"## {number}. {part.title}")
-        items = plan.sections.get(part.key, [])
-        if items:
-            blocks.append("\n".join(f"{i}. {markdown_escape(safe_text(item))}" for i, item in enumerate(items, 1)))
-        else:
-            blocks.append("_Nothing written here yet._")
-    return "\n\n".join(blocks)

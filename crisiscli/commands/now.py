@@ -21,7 +21,7 @@ def now_cmd(app: App, country: tuple[str, ...], young: bool) -> int:
     Without COUNTRY, crisiscli uses the country it detects (and says which on stderr).
     """
     from .. import guide, render_guide
-    from ..plan import plan_exists
+    from ..plan import plan_readable
     from ..query import crisis_lines, youth_lines
 
     source = "argument"
@@ -40,7 +40,7 @@ def now_cmd(app: App, country: tuple[str, ...], young: bool) -> int:
     today = app.today()
     always = crisis_lines(record, today) if record else []
     youth = youth_lines(record, today) if (record and young) else []
-    has_plan = plan_exists(app.env)
+    has_plan = plan_readable(app.env)
     step = guide.grounding_step()
     if app.format == "json":
         data = {"iso2": code, "name": countries.country_name(code) if code else None,

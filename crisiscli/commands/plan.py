@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from .. import plan as core
-from .. import render
+from .. import render, render_plan
 from ..cli import App, CrisisSubGroup, remember
 from ..errors import CrisisError, UsageProblem
 
@@ -120,6 +120,11 @@ def _confirm(app: App, question: str) -> bool:
     return (answer or "").strip().lower() in ("y", "yes")
 
 
+def _waiting(app: App) -> Callable[[], None]:
+    """What to say when another crisiscli is saving the plan at this moment (we wait for it)."""
+    return lambda: app.screen.talk("Waiting for another crisiscli that is saving your safety plan...")
+
+
 def _load(app: App) -> core.Plan:
     """The stored plan, its notices said; NoPlan (exit 3) when there is none."""
     plan = core.load_plan(app.env)
@@ -214,7 +219,7 @@ def new_cmd(app: App, from_file: str | None, country: str | None, replace: bool)
         if not interactive:
             raise UsageProblem(f"you already have a safety plan at {core.plan_path(app.env)}; add --replace "
                                "to overwrite it, or change one part with `crisiscli plan edit`")
-        changed = core.last_changed(existing)
+        changed = render_plan.last_changed(existing)
         since = f" (last changed {changed})" if changed else ""
         if not _confirm(app, f"You already have a safety plan{since}. Replace it with a new one?"):
             _say(app, "Your plan is unchanged. To change one part, use `crisiscli plan edit NUMBER`.")
@@ -228,10 +233,19 @@ def new_cmd(app: App, from_file: str | None, country: str | None, replace: bool)
             plan.country = _choose_country(app, country, None)
         plan.created = plan.created or now
         plan.updated = now
-        path = core.save_plan(app.env, plan)
+
+        def change(current: core.Plan | None) -> core.Plan:
+            # checked again under the lock: another run may have made a plan since the check above
+            if current is not None and not replace:
+                raise UsageProblem(f"you already have a safety plan at {core.plan_path(app.env)}; add "
+                                   "--replace to overwrite it, or change one part with `crisiscli plan edit`")
+            return plan
+
+        _, path = core.update_plan(app.env, change, _waiting(app))
         app.screen.talk(f"Saved your safety plan to {path}. See it with `crisiscli plan show`.")
         return 0
-    return _guided(app, existing is not None, country, now)
+    core.check_can_save(app.env)  # before any question, so nobody types a plan that cannot be kept
+    return _guided(app, existing, country, now)
 
 
 def _read_import(from_file: str) -> core.Plan:
@@ -248,9 +262,39 @@ def _read_import(from_file: str) -> core.Plan:
     return core.parse_plan_json(data, what)
 
 
-def _guided(app: App, replacing: bool, country: str | None, now: str) -> int:
+def _save_guided(app: App, plan: core.Plan, existing: core.Plan | None) -> str:
+    """Save a plan written over several minutes: only if the stored plan is still the one the
+    person chose to replace (or still absent), so another run's plan is never dropped. When it
+    cannot be saved, the new plan is kept in a file of its own, or printed on stdout as the last
+    resort: the person's words are never lost."""
+
+    def change(current: core.Plan | None) -> core.Plan:
+        if current != existing:
+            raise core.PlanChanged("your safety plan was changed by another crisiscli while you were "
+                                   "writing this one, so it was not saved over it")
+        return plan
+
+    try:
+        _, path = core.update_plan(app.env, change, _waiting(app))
+    except CrisisError as exc:
+        data = core.plan_bytes(plan)
+        try:
+            kept = core.keep_unsaved(app.env, data=data, ext=".json")
+        except OSError:
+            app.screen.data(data.decode("utf-8").rstrip("\n"))
+            raise core.NotSavedKeptAside(exc, None, "What you wrote is printed above as JSON; save it "
+                                         "to a file and load it later with `crisiscli plan new --from-file "
+                                         "FILE`") from None
+        raise core.NotSavedKeptAside(exc, kept, f"What you wrote is kept at {kept}; make it your plan "
+                                     f"with `crisiscli plan new --from-file {kept} --replace`") from None
+    assert path is not None
+    return path
+
+
+def _guided(app: App, existing: core.Plan | None, country: str | None, now: str) -> int:
     """Ask about each part in turn. Stopping early (Ctrl-C, Ctrl-D) keeps what was written when
     there was no plan before, and keeps the old plan untouched when there was one."""
+    replacing = existing is not None
     plan = core.Plan(created=now, updated=now)
     _say(app, INTRO.format(n=len(core.SECTIONS)), always=True)
     app.screen.err_block("\n" + _footer(app) + "\n")
@@ -278,14 +322,14 @@ def _guided(app: App, replacing: bool, country: str | None, now: str) -> int:
         if replacing:
             app.screen.error("Stopped. Your earlier plan is unchanged.")
         elif typed:
-            path = core.save_plan(app.env, plan)
+            path = _save_guided(app, plan, existing)
             app.screen.error(f"Stopped. What you wrote so far is saved in {path}; add more with "
                              "`crisiscli plan edit NUMBER`.")
         else:
             app.screen.error("Stopped. Nothing was saved.")
         app.screen.err_block("\n" + _footer(app, plan))
         return EXIT_STOPPED
-    path = core.save_plan(app.env, plan)
+    path = _save_guided(app, plan, existing)
     app.screen.err_block("")
     _say(app, SAVED_NEW.format(path=path))
     app.screen.err_block("\n" + _footer(app, plan))
@@ -322,9 +366,9 @@ def show_cmd(app: App, fmt: str) -> int:
     if fmt == "json":
         app.screen.data(render.envelope("plan show", plan.to_dict(), None, warnings=plan.notices))
     elif fmt == "markdown":
-        app.screen.data(core.render_markdown(plan) + "\n\n---\n\n" + _footer(app, plan))
+        app.screen.data(render_plan.render_markdown(plan) + "\n\n---\n\n" + _footer(app, plan))
     else:
-        app.screen.data(core.render_text(plan, app.screen.width) + "\n\n" + _footer(app, plan))
+        app.screen.data(render_plan.render_text(plan, app.screen.width) + "\n\n" + _footer(app, plan))
     return 0
 
 
@@ -338,9 +382,9 @@ def export_cmd(app: App, fmt: str) -> int:
     """
     plan = _load(app)
     if fmt == "text":
-        body = core.render_text(plan, app.screen.width, hints=False) + "\n\n" + _footer(app, plan)
+        body = render_plan.render_text(plan, app.screen.width, hints=False) + "\n\n" + _footer(app, plan)
     else:
-        body = core.render_markdown(plan) + "\n\n---\n\n" + _footer(app, plan)
+        body = render_plan.render_markdown(plan) + "\n\n---\n\n" + _footer(app, plan)
     app.screen.data(body)
     app.screen.talk(EXPORT_NOTE)
     return 0
@@ -368,81 +412,121 @@ def edit_cmd(app: App, section: str, adds: tuple[str, ...], removes: tuple[int, 
     kinds = sum(bool(x) for x in (adds, removes, move))
     if kinds > 1:
         raise UsageProblem("use one of --add, --remove or --move at a time")
-    plan = core.load_plan(app.env)
-    started = plan is None
-    if plan is None:
-        now = core.timestamp(app.env)
-        plan = core.Plan(created=now, updated=now)
-        _prefill(app, plan, _choose_country(app, None, None))
-    for notice in plan.notices:
-        app.screen.talk(notice)
-    items = plan.sections[key]
-    if adds:
-        new = core.add_items(items, adds, key)
-    elif removes:
-        new = core.remove_items(items, removes, key)
-    elif move:
-        new = core.move_item(items, move[0], move[1], key)
+    now = core.timestamp(app.env)
+    started: list[bool] = []
+    if kinds:
+        def change(current: core.Plan | None) -> core.Plan | None:
+            # runs under the plan lock on the plan as it is on disk now, so two edits at once both land
+            plan = current if current is not None else _start_plan(app, now, started)
+            items = plan.sections[key]
+            if adds:
+                new = core.add_items(items, adds, key)
+            elif removes:
+                new = core.remove_items(items, removes, key)
+            else:
+                assert move is not None
+                new = core.move_item(items, move[0], move[1], key)
+            if new == items:
+                return None
+            plan.sections[key] = new
+            plan.updated = now
+            return plan
+
+        plan, path = core.update_plan(app.env, change, _waiting(app))
     else:
-        editor = os.environ.get("EDITOR") or os.environ.get("VISUAL")
-        if editor and _interactive() and sys.stdout.isatty():
-            new = _edit_in_editor(app, editor, key, items)
-        elif _interactive():
-            new = _add_interactively(app, key, plan)
-        else:
+        if not _interactive():
             raise UsageProblem(f"nothing to change: say what to do, for example `crisiscli plan edit {number} "
                                "--add TEXT`, `--remove N` or `--move N M` (this is not a terminal, so "
                                "crisiscli cannot open an editor or ask)")
-    if new == items:
+        # read without the lock: the person may take minutes; the save below checks for changes
+        loaded = core.load_plan(app.env)
+        plan = loaded if loaded is not None else _start_plan(app, now, started)
+        editor = os.environ.get("EDITOR") or os.environ.get("VISUAL")
+        if editor and sys.stdout.isatty():
+            plan, path = _edit_in_editor(app, editor, key, plan, started=bool(started), now=now)
+        else:
+            core.check_can_save(app.env)
+            plan, path = _add_interactively(app, key, plan, started=bool(started), now=now)
+    if plan is not None:
+        for notice in plan.notices:
+            app.screen.talk(notice)
+    if path is None or plan is None:
         app.screen.talk("No changes; your plan is as it was.")
         return 0
-    plan.sections[key] = new
-    plan.updated = core.timestamp(app.env)
-    path = core.save_plan(app.env, plan)
     if started:
         app.screen.talk(f"Started a new safety plan at {path}.")
-    count = len(new)
+    count = len(plan.sections[key])
     app.screen.talk(f"Saved part {number}, {core.section(key).title}: {count} item{'s' if count != 1 else ''}. "
                     "See it with `crisiscli plan show`.")
     return 0
 
 
-def _edit_in_editor(app: App, editor: str, key: str, items: list[str]) -> list[str]:
-    """Open $EDITOR on a private temporary file in the data directory (0600, never the shared
-    temp dir, where others could see its name or race for it), then read the items back.
-    The file is removed afterwards whatever happens."""
+def _start_plan(app: App, now: str, started: list[bool]) -> core.Plan:
+    """A new plan for `plan edit` when there is none yet, part 5 pre-filled; noted in `started`."""
+    plan = core.Plan(created=now, updated=now)
+    _prefill(app, plan, _choose_country(app, None, None))
+    started.append(True)
+    return plan
+
+
+def _edit_in_editor(app: App, editor: str, key: str, plan: core.Plan, started: bool,
+                    now: str) -> tuple[core.Plan | None, str | None]:
+    """Open $EDITOR on a private file with the part's items (core.start_edit), read it back and
+    save it, merging with changes another run made to other parts meanwhile. Whatever goes wrong
+    after the editor closes, what the person wrote is kept aside, never dropped or garbled; the
+    editor's file is removed afterwards unless it is the only copy left."""
     import shlex
     import subprocess
-    import tempfile
 
-    from ..store import user_data_dir
-
-    directory = user_data_dir(app.env)
-    fd, tmp = tempfile.mkstemp(prefix=".edit-", suffix=".txt", dir=directory)  # created 0600
+    before = list(plan.sections[key])
+    tmp = core.start_edit(app.env, before)
+    saved = False
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(core.editor_text(items))
         try:
             status = subprocess.call([*shlex.split(editor), tmp])
         except (OSError, ValueError) as exc:
             raise UsageProblem(f"could not start your editor (EDITOR={editor[:80]!r}: "
                                f"{getattr(exc, 'strerror', None) or exc}); use --add, --remove or --move "
                                "instead") from None
-        if status != 0:
-            raise CrisisError(f"your editor exited with status {status}; your plan was not changed",
-                              code="editor_failed")
+        new = core.finish_edit(app.env, tmp, key, status, before)
+        try:
+            result = core.update_plan(app.env, core.replace_part(key, before, new, plan if started else None,
+                                                                 now), _waiting(app))
+        except CrisisError as exc:
+            raise core.keep_edit_aside(app.env, exc, source=tmp) from None
+        saved = True
+        return result
+    finally:
+        _drop_editor_file(app, tmp, before, saved)
+
+
+def _drop_editor_file(app: App, tmp: str, before: list[str], saved: bool) -> None:
+    """Remove the editor's file, unless it holds words that are in no other place: an edit
+    interrupted (Ctrl-C while waiting for the lock) or one whose copy could not be kept aside.
+    Then it is kept (moved aside if possible) and the person is told where."""
+    try:
         with open(tmp, "rb") as fh:
             data = fh.read(core.MAX_FILE_BYTES + 1)
-        return core.parse_editor_text(data.decode("utf-8", errors="replace"), key)
-    finally:
+    except OSError:
+        return  # already moved aside, or the editor removed it
+    if not saved and data != core.editor_text(before).encode("utf-8"):
         try:
-            os.unlink(tmp)
+            tmp = core.keep_unsaved(app.env, source=tmp)
         except OSError:
             pass
+        app.screen.error(f"What you wrote in the editor was not saved into your plan; it is kept at {tmp}.")
+        return
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
 
 
-def _add_interactively(app: App, key: str, plan: core.Plan) -> list[str]:
-    """No editor set: show the part and ask for new items, one per line."""
+def _add_interactively(app: App, key: str, plan: core.Plan, started: bool,
+                       now: str) -> tuple[core.Plan | None, str | None]:
+    """No editor set: show the part, ask for new items one per line, then add them to the plan as
+    it is on disk by then (adding merges with whatever another run saved meanwhile). If they
+    cannot be saved, they are kept aside in a file of their own."""
     number = core.SECTION_KEYS.index(key) + 1
     part = core.section(key)
     app.screen.err_block(f"{number}. {part.title}")
@@ -456,36 +540,72 @@ def _add_interactively(app: App, key: str, plan: core.Plan) -> list[str]:
         _ask_items(app, key, plan)
     except _Stopped:
         pass
-    new = plan.sections[key]
+    added = plan.sections[key][len(before):]
     plan.sections[key] = before
-    return new
+    if not added:
+        return plan, None
+
+    def change(current: core.Plan | None) -> core.Plan:
+        if current is None and not started:
+            raise core.PlanChanged("your safety plan was deleted by another crisiscli while you were "
+                                   "typing, so your new items were not saved")
+        base = current if current is not None else plan
+        base.sections[key] = core.add_items(base.sections[key], added, key)
+        base.updated = now
+        return base
+
+    try:
+        return core.update_plan(app.env, change, _waiting(app))
+    except CrisisError as exc:
+        raise core.keep_edit_aside(app.env, exc, data=core.editor_text(added).encode("utf-8")) from None
 
 
 @plan_group.command("delete")
-@click.option("--yes", "-y", is_flag=True, help="Delete without asking (needed when not on a terminal).")
+@click.option("--yes", "-y", is_flag=True,
+              help="Delete without asking (needed when not on a terminal); also deletes kept copies.")
 @plan_options()
 def delete_cmd(app: App, yes: bool) -> int:
     """Delete your safety plan from this computer.
 
-    On a terminal it asks first; anywhere else it needs --yes.
+    Also deletes the temporary copies an interrupted edit may have left. Copies kept aside
+    (an earlier plan that could not be read, an edit that could not be saved) are listed,
+    and deleted too if you say so: on a terminal it asks; anywhere else --yes means yes
+    to both.
     """
     path = core.plan_path(app.env)
-    if not os.path.lexists(path):
+    has_plan = os.path.lexists(path)
+    temporary = core.temporary_copies(app.env)
+    kept = core.kept_aside(app.env) + core.kept_unsaved(app.env)
+    if not (has_plan or temporary or kept):
         app.screen.talk(f"There is no safety plan at {path}; nothing to delete.")
         return 0
-    if not yes:
-        if not _interactive():
-            raise UsageProblem("deleting your safety plan needs a yes: run `crisiscli plan delete --yes` "
-                               "(this is not a terminal, so crisiscli cannot ask)")
-        if not _confirm(app, f"Delete your safety plan at {path}? This cannot be undone."):
+    if not yes and not _interactive():
+        raise UsageProblem("deleting your safety plan needs a yes: run `crisiscli plan delete --yes` "
+                           "(this is not a terminal, so crisiscli cannot ask)")
+    if has_plan or temporary:
+        what = "your safety plan" if has_plan else "the temporary copies of your safety plan left by an interrupted edit"
+        where = path if has_plan else os.path.dirname(path)
+        if not yes and not _confirm(app, f"Delete {what} at {where}? This cannot be undone."):
             _say(app, "Kept your plan.")
             return 0
-    core.delete_plan(app.env)
-    _say(app, "Deleted your safety plan. You can make a new one any time with `crisiscli plan new`.")
-    kept = core.kept_aside(app.env)
+    kept_too = False
     if kept:
-        _say(app, "Copies of an earlier plan that could not be read are still here, and were not "
-                  "deleted: " + ", ".join(kept))
+        listing = "\n".join(f"  {render.safe_text(k)}" for k in kept)
+        app.screen.err_block("Copies kept aside earlier (a plan that could not be read, or an edit that "
+                             f"could not be saved):\n{listing}")
+        these = "these copies" if len(kept) > 1 else "this copy"
+        kept_too = yes or _confirm(app, f"Delete {these}{' too' if has_plan or temporary else ''}?")
+    removed = core.delete_plan(app.env, kept_too=kept_too)
+    if has_plan:
+        _say(app, "Deleted your safety plan. You can make a new one any time with `crisiscli plan new`.")
+    extra = [r for r in removed if r != path]
+    if extra:
+        _say(app, f"Deleted {len(extra)} other file{'s' if len(extra) != 1 else ''} with words from your "
+                  "plan: " + ", ".join(extra))
+    left = [k for k in kept if k not in removed]
+    if left:
+        _say(app, "Kept, not deleted: " + ", ".join(left) + ". Delete them later with "
+                  "`crisiscli plan delete`, or by hand.")
     if not app.screen.quiet:
         app.screen.err_block("\n" + _footer(app))
     return 0
