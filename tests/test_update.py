@@ -22,7 +22,6 @@ import rawserver
 from conftest import BIN
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from signing import dataset_bytes
 from updating import (
     BASE,
     BODY_NEXT,
@@ -30,7 +29,6 @@ from updating import (
     SIGNATURE_BAD,
     SIGNED_BAD,
     assert_unchanged,
-    make_doc,
     numbers,
     serve,
     snapshot,
@@ -235,8 +233,8 @@ RAW_BAD = {
 }
 
 
-# a smaller deadline and timeout where the test waits for them (1 s and 0.5 s are plenty on loopback)
-FASTER = {"slow drip past the deadline": {"CRISISCLI_DEADLINE": "0.5"}, "read timeout": {"CRISISCLI_TIMEOUT": "0.5"}}
+# a smaller deadline and timeout where the test waits for them (0.3 s is plenty on loopback)
+FASTER = {"slow drip past the deadline": {"CRISISCLI_DEADLINE": "0.3"}, "read timeout": {"CRISISCLI_TIMEOUT": "0.3"}}
 
 
 @pytest.mark.parametrize("case", sorted(RAW_BAD))
@@ -314,7 +312,7 @@ def test_newer_bundled_dataset_beats_an_older_download(installed, tmp_path, monk
     from crisiscli import dataset
 
     newer = tmp_path / "bundled.json"
-    newer.write_bytes(dataset_bytes(make_doc(BASE + 6)))
+    newer.write_bytes(BODY_NEXT.replace(f'"dataset_version": {BASE + 1},'.encode(), f'"dataset_version": {BASE + 6},'.encode(), 1))
     monkeypatch.setattr(dataset, "BUNDLED_PATH", str(newer))
     active = dataset.load_active(isolated)
     assert (active.info.origin, active.info.dataset_version) == ("bundled", BASE + 6)
@@ -328,7 +326,7 @@ def test_stale_data_is_shown_with_a_notice(run):
     doc = json.loads(run("lines", "GB", "--json", "-q", env={"CRISISCLI_NOW": "2027-06-01"}).stdout)
     from datetime import date
 
-    generated = date.fromisoformat(make_doc(BASE)["generated_at"][:10])
+    generated = date.fromisoformat(json.loads(BODY_NEXT)["generated_at"][:10])
     assert doc["dataset"]["age_days"] == (date(2027, 6, 1) - generated).days
 
 
