@@ -277,8 +277,10 @@ def load_active(env: Mapping[str, str] | None = None) -> Dataset:
         return bundled  # never updated (or the first update never committed): nothing else to read
     state = load_state(directory)
     best, reasons = bundled, []
-    if state.problems:
-        reasons.append(f"{os.path.join(directory, STATE_FILE)} is damaged ({', '.join(state.problems)})")
+    # Only what a lookup reads matters here (a damaged etag or date is the next update's business).
+    damaged = [p for p in state.problems if p in ("current", "previous") or p.startswith("the whole file")]
+    if damaged:
+        reasons.append(f"{os.path.join(directory, STATE_FILE)} is damaged ({', '.join(damaged)})")
     stamps: dict[str, Any] | None = None
     for origin, entry in (("updated", state.current), ("previous", state.previous)):
         if entry is None:
