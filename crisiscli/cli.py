@@ -16,7 +16,7 @@ import click
 
 from . import __version__, render
 from .config import Config, load_config
-from .errors import EXIT_UNEXPECTED, EXIT_USAGE, CrisisError, UsageProblem
+from .errors import EXIT_UNEXPECTED, EXIT_USAGE, CrisisError
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -144,7 +144,7 @@ class RunState:
     options given before the command name. It lives in the root context's `obj`, so nothing
     leaks from one invocation to the next (CliRunner runs many in one process)."""
 
-    __slots__ = ("app", "fmt", "quiet", "color")
+    __slots__ = ("app", "color", "fmt", "quiet")
 
     def __init__(self) -> None:
         self.app: App | None = None

@@ -26,7 +26,7 @@ def to_dict(record: Any) -> dict[str, Any]:
     """The record in the dataset's own field names; unset optional fields are left out."""
     out: dict[str, Any] = {}
     defaults = record._field_defaults
-    for name, value in zip(record._fields, record):
+    for name, value in zip(record._fields, record, strict=True):
         if value is None or (value == () and defaults.get(name) == ()):
             continue
         out[name] = _plain(value)

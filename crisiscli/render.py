@@ -322,7 +322,7 @@ def csv_cell(value: Any) -> str:
 
 def lines_records(sections: Sequence[tuple[Country, Sequence[Line]]], fmt: str, today: date | None = None) -> str:
     """`lines` as plain or csv: one record per emergency number and per contact, PLAIN_COLUMNS."""
-    rows = [dict(zip(PLAIN_COLUMNS, record)) for country, lines in sections
+    rows = [dict(zip(PLAIN_COLUMNS, record, strict=True)) for country, lines in sections
             for record in _records(country, lines, today)]
     if not rows and fmt == "csv":
         return ",".join(PLAIN_COLUMNS) + "\n"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import csv
-
-import pytest
 import io
 import json
+
+import pytest
 
 from crisiscli.render import PLAIN_COLUMNS
 

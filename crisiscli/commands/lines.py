@@ -163,7 +163,7 @@ def _section_json(section: Section, statuses: dict[str, OpenStatus], today: Any,
     from ..trust import judge
 
     data = section.to_dict()
-    for raw, line in zip(data["lines"], section.lines):  # type: ignore[call-overload]
+    for raw, line in zip(data["lines"], section.lines, strict=True):  # type: ignore[call-overload]
         raw["confirmation"] = judge(line, today).to_dict()
         state = statuses.get(line.id)
         if state is not None:
