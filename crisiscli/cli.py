@@ -328,7 +328,7 @@ class CrisisGroup(CrisisSubGroup):
             try:
                 if lookup(name) or lookup(" ".join(words)):
                     resolve_many(words)
-                    return "now", self.get_command(ctx, "now"), args  # type: ignore[return-value]
+                    return "now", self.get_command(ctx, "now"), args
             except CrisisError:
                 pass
         import difflib
@@ -457,7 +457,7 @@ def cli(ctx: click.Context) -> None:
 def _help_cmd(ctx: click.Context, command: tuple[str, ...]) -> None:
     """Help for crisiscli or for one command: `crisiscli help lines`."""
     group = ctx.parent.command if ctx.parent else cli
-    target: click.Command = group  # type: ignore[assignment]
+    target: click.Command = group
     parent = ctx.parent or ctx
     for name in command:
         sub = target.get_command(parent, name) if isinstance(target, click.Group) else None

@@ -142,7 +142,7 @@ def _find(text: str, items: tuple[Any, ...], what: str, label: str) -> Any:
         return prefixed[0]
     words = fold(text).split()
     named = [item for item in items
-             if all(w in fold(getattr(item, "title", None) or getattr(item, "name", "")) for w in words)]
+             if all(w in fold(str(getattr(item, "title", None) or getattr(item, "name", ""))) for w in words)]
     if len(named) == 1:
         return named[0]
     import difflib

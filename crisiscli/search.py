@@ -308,7 +308,7 @@ def _score_number(index: _LineIndex, line: Line, q: _Query) -> tuple[int, set[st
             if typed & forms or any(_suffix_match(t, forms) for t in typed):
                 score, matched, note = 95 if typed & forms else 90, {"previous_numbers"}, _note(line, old)
                 break
-    if not score and len(q.digits) >= 3 and any(q.digits in d for d in index.contact_digits):
+    if not score and q.digits and len(q.digits) >= 3 and any(q.digits in d for d in index.contact_digits):
         score, matched = 50, {"contacts"}
     named = _name_phrase_score(index, q.phrase)
     if named:

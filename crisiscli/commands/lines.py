@@ -95,6 +95,8 @@ def _human_blocks(app: App, result: LinesResult, sections: list[tuple[Any, Any]]
     no_match = bool(result.problem) and not missing
     if no_match and result.nearest:
         for n in result.nearest:
+            if n.section.country is None:
+                continue
             blocks.append(render.wrap(render.safe_text(
                 f"No line in {n.section.name} matches all of that. Without {n.dropped}:"), app.screen.width))
             blocks.append(render.lines_table([(n.section.country, n.section.lines)], app.screen,
