@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -130,6 +130,34 @@ class App:
         updated = self.dataset.info.origin != "bundled"
         return {"key_id": state.get("key_id") if updated else None, "source_url": state.get("source_url"),
                 "last_check": state.get("checked_at")}
+
+    def emit(self, command: str, data: Any, *, human: Callable[[], str] | None = None,
+             rows: Callable[[], Sequence[Mapping[str, Any]]] | None = None,
+             records: Callable[[str], str] | None = None, country: Any = None,
+             country_source: str | None = None, warnings: Sequence[str] = (),
+             error: Mapping[str, Any] | None = None, with_dataset: bool = True, footer: bool = True,
+             page: bool = False) -> None:
+        """The one place that turns a command's result into its format: the JSON envelope,
+        plain or CSV records (`rows`, or `records(fmt)` for a command with its own columns), or
+        the screen (`human()`) followed by the help footer for `country`. Commands hand over the
+        result; they never branch on the format themselves."""
+        if self.format == "json":
+            meta = self.dataset_meta() if with_dataset else None
+            data = data() if callable(data) else data  # built only when JSON is asked for
+            self.screen.data(render.envelope(command, data, meta, country_source, warnings, error,
+                                             pretty=self.screen.out.isatty()))
+            return
+        if self.format in ("plain", "csv") and (rows is not None or records is not None):
+            text = records(self.format) if records is not None else render.records(rows(), self.format)  # type: ignore[misc]
+            if text:
+                self.screen.data(text)
+            if self.format == "plain" and self.human and footer:
+                self.screen.data(self.footer(country))
+            return
+        body = human() if human is not None else ""
+        if footer:
+            body = f"{body}\n\n{self.footer(country)}" if body else self.footer(country)
+        (self.screen.page if page else self.screen.data)(body)
 
     @property
     def human(self) -> bool:

@@ -11,6 +11,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .trust import host_of as _host
+
 if TYPE_CHECKING:
     from datetime import date
 
@@ -161,16 +163,6 @@ def _short_url(url: str) -> str:
     short = url.split("://", 1)[-1]
     short = short[4:] if short.startswith("www.") else short
     return short.rstrip("/")
-
-
-def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    try:
-        host = urlsplit(url).hostname or url
-    except ValueError:
-        host = url
-    return host[4:] if host.startswith("www.") else host
 
 
 def line_source(line: Line, today: date | None = None) -> str:
@@ -501,8 +493,10 @@ def lines_table(sections: Sequence[tuple[Country, Sequence[Line]]], screen: Scre
 
 def envelope(command: str, data: Any, dataset_info: Mapping[str, Any] | None,
              country_source: str | None = None, warnings: Sequence[str] = (),
-             error: Mapping[str, Any] | None = None) -> str:
-    """The versioned JSON envelope of DESIGN.md; ASCII-escaped so no control character survives."""
+             error: Mapping[str, Any] | None = None, pretty: bool = True) -> str:
+    """The versioned JSON envelope of DESIGN.md; ASCII-escaped so no control character survives.
+    Indented for a person (`pretty`), compact for a pipe: Python's C encoder only runs without
+    an indent, and a lookup's JSON then takes a fifth of the time."""
     doc: dict[str, Any] = {"schema_version": 1, "command": command}
     if country_source is not None:
         doc["country_source"] = country_source
@@ -511,5 +505,7 @@ def envelope(command: str, data: Any, dataset_info: Mapping[str, Any] | None,
     doc["warnings"] = list(warnings)
     if error is not None:
         doc["error"] = dict(error)
-    return json.dumps(doc, ensure_ascii=True, indent=2)
+    if pretty:
+        return json.dumps(doc, ensure_ascii=True, indent=2)
+    return json.dumps(doc, ensure_ascii=True, separators=(",", ":"))
 
