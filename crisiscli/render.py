@@ -334,23 +334,28 @@ def display_width(text: str) -> int:
 
 
 def _wrap_cell(text: str, width: int) -> str:
-    """Greedy word wrap by display width; a word wider than the column is split."""
+    """Greedy word wrap by display width; a word wider than the column is split. Widths are
+    summed as it goes (each word and character measured once), so a long note stays cheap."""
     out: list[str] = []
     for paragraph in text.split("\n"):
-        line = ""
+        line, used = "", 0
         for word in paragraph.split(" "):
-            candidate = f"{line} {word}" if line else word
-            if display_width(candidate) <= width:
-                line = candidate
+            size = display_width(word)
+            if (used + 1 + size if line else size) <= width:
+                line, used = (f"{line} {word}", used + 1 + size) if line else (word, size)
                 continue
             if line:
                 out.append(line)
-            line = ""
+            line, used = "", 0
+            if size <= width:
+                line, used = word, size
+                continue
             for ch in word:
-                if display_width(line + ch) > width and line:
+                w = display_width(ch)
+                if used + w > width and line:
                     out.append(line)
-                    line = ""
-                line += ch
+                    line, used = "", 0
+                line, used = line + ch, used + w
         out.append(line)
     return "\n".join(out)
 

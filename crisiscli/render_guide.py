@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from .guide import CATEGORY_TITLES, EVIDENCE, Strategy, Topic
 from .model import Country, Line
-from .render import _host, _style, contact_text, safe_text
+from .render import _style, contact_text, safe_text
+from .trust import host_of as _host
 
 
 def _para(text: str, width: int, indent: str = "", hang: str | None = None) -> str:
