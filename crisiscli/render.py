@@ -76,9 +76,7 @@ class Screen:
     def page(self, text: str) -> None:
         """Long text through the pager, but only for a person at a terminal and only when it
         does not fit; pipes and scripts get it plain."""
-        import shutil
-
-        tall = text.count("\n") + 1 > shutil.get_terminal_size((80, 24)).lines - 1
+        tall = text.count("\n") + 1 > _terminal_size()[1] - 1
         if self.pager is not None and tall and self.out.isatty():
             self.pager(text)
         else:
@@ -110,9 +108,27 @@ def _hanging(text: str, width: int) -> str:
 
 def terminal_width() -> int:
     """Columns to fit (COLUMNS, else the terminal, else 80), kept between 40 and 200."""
-    import shutil
+    return max(40, min(200, _terminal_size()[0]))
 
-    return max(40, min(200, shutil.get_terminal_size((80, 24)).columns))
+
+def _terminal_size() -> tuple[int, int]:
+    """(columns, lines): COLUMNS/LINES, else the terminal on stdout, else 80x24. What
+    shutil.get_terminal_size does, without importing shutil (and bz2 and lzma with it)."""
+    import os
+
+    sizes = []
+    for name, fallback, index in (("COLUMNS", 80, 0), ("LINES", 24, 1)):
+        try:
+            value = int(os.environ.get(name, "0"))
+        except ValueError:
+            value = 0
+        if value <= 0:
+            try:
+                value = os.get_terminal_size(1)[index]
+            except (OSError, ValueError):
+                value = 0
+        sizes.append(value or fallback)
+    return sizes[0], sizes[1]
 
 
 def wrap(text: str, width: int) -> str:
