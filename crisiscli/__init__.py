@@ -29,11 +29,30 @@ _EXPORTS = {
     "Filters": ("query", "Filters"), "find_lines": ("query", "find_lines"), "make_filters": ("query", "make_filters"),
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "Contact",
+    "Country",
+    "CrisisError",
+    "Dataset",
+    "DatasetError",
+    "Emergency",
+    "Filters",
+    "Hours",
+    "Line",
+    "NothingMatched",
+    "UnknownCountry",
+    "UsageProblem",
+    "__version__",
+    "find_lines",
+    "load_dataset",
+    "make_filters",
+    "resolve_country",
+]
 
 if TYPE_CHECKING:
     from .countries import resolve as resolve_country
-    from .dataset import Dataset, load_active as load_dataset
+    from .dataset import Dataset
+    from .dataset import load_active as load_dataset
     from .errors import CrisisError, DatasetError, NothingMatched, UnknownCountry, UsageProblem
     from .model import Contact, Country, Emergency, Hours, Line
     from .query import Filters, find_lines, make_filters

@@ -9,14 +9,14 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__, render
 from .config import Config, load_config
-from .errors import EXIT_UNEXPECTED, EXIT_USAGE, CrisisError, UsageProblem
+from .errors import EXIT_UNEXPECTED, EXIT_USAGE, CrisisError
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -133,6 +133,34 @@ class App:
         return {"key_id": state.get("key_id") if updated else None, "source_url": state.get("source_url"),
                 "last_check": state.get("checked_at")}
 
+    def emit(self, command: str, data: Any, *, human: Callable[[], str] | None = None,
+             rows: Callable[[], Sequence[Mapping[str, Any]]] | None = None,
+             records: Callable[[str], str] | None = None, country: Any = None,
+             country_source: str | None = None, warnings: Sequence[str] = (),
+             error: Mapping[str, Any] | None = None, with_dataset: bool = True, footer: bool = True,
+             page: bool = False) -> None:
+        """The one place that turns a command's result into its format: the JSON envelope,
+        plain or CSV records (`rows`, or `records(fmt)` for a command with its own columns), or
+        the screen (`human()`) followed by the help footer for `country`. Commands hand over the
+        result; they never branch on the format themselves."""
+        if self.format == "json":
+            meta = self.dataset_meta() if with_dataset else None
+            data = data() if callable(data) else data  # built only when JSON is asked for
+            self.screen.data(render.envelope(command, data, meta, country_source, warnings, error,
+                                             pretty=self.screen.out.isatty()))
+            return
+        if self.format in ("plain", "csv") and (rows is not None or records is not None):
+            text = records(self.format) if records is not None else render.records(rows(), self.format)  # type: ignore[misc]
+            if text:
+                self.screen.data(text)
+            if self.format == "plain" and self.human and footer:
+                self.screen.data(self.footer(country))
+            return
+        body = human() if human is not None else ""
+        if footer:
+            body = f"{body}\n\n{self.footer(country)}" if body else self.footer(country)
+        (self.screen.page if page else self.screen.data)(body)
+
     @property
     def human(self) -> bool:
         return self.format in ("table",) or (self.format == "plain" and self.screen.out.isatty())
@@ -146,7 +174,7 @@ class RunState:
     options given before the command name. It lives in the root context's `obj`, so nothing
     leaks from one invocation to the next (CliRunner runs many in one process)."""
 
-    __slots__ = ("app", "fmt", "quiet", "color")
+    __slots__ = ("app", "color", "fmt", "quiet")
 
     def __init__(self) -> None:
         self.app: App | None = None
@@ -330,7 +358,7 @@ class CrisisGroup(CrisisSubGroup):
             try:
                 if lookup(name) or lookup(" ".join(words)):
                     resolve_many(words)
-                    return "now", self.get_command(ctx, "now"), args  # type: ignore[return-value]
+                    return "now", self.get_command(ctx, "now"), args
             except CrisisError:
                 pass
         import difflib
@@ -459,7 +487,7 @@ def cli(ctx: click.Context) -> None:
 def _help_cmd(ctx: click.Context, command: tuple[str, ...]) -> None:
     """Help for crisiscli or for one command: `crisiscli help lines`."""
     group = ctx.parent.command if ctx.parent else cli
-    target: click.Command = group  # type: ignore[assignment]
+    target: click.Command = group
     parent = ctx.parent or ctx
     for name in command:
         sub = target.get_command(parent, name) if isinstance(target, click.Group) else None

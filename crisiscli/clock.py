@@ -8,7 +8,7 @@ UTC) replaces it everywhere at once.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from .errors import UsageProblem
 
@@ -17,12 +17,12 @@ def now(env: Mapping[str, str]) -> datetime:
     """The current instant, timezone-aware (UTC unless CRISISCLI_NOW gives an offset)."""
     pinned = env.get("CRISISCLI_NOW")
     if not pinned:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     try:
         moment = datetime.fromisoformat(pinned)
     except ValueError:
         raise UsageProblem(f"CRISISCLI_NOW={pinned[:40]!r} is not an ISO date or date-time") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def today(env: Mapping[str, str]) -> date:

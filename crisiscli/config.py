@@ -11,7 +11,6 @@ import sys
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-
 KNOWN_KEYS = ("country", "format", "quiet", "update_url", "trusted_keys", "stale_after_days", "color")
 APP = "crisiscli"
 

@@ -12,8 +12,8 @@ import json
 import os
 import unicodedata
 from collections.abc import Sequence
-from typing import NamedTuple
 from functools import lru_cache
+from typing import NamedTuple
 
 from .errors import UnknownCountry
 

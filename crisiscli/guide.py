@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import os
-import random
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .countries import fold
 from .errors import UsageProblem
 from .model import Source
+
+if TYPE_CHECKING:
+    import random
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 # Grouped by what a strategy is for (issue 12): calming the body, letting a feeling out, reaching a
@@ -42,20 +43,17 @@ EVIDENCE = {
 NOW_STEP = "ground-54321"
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
+class Section(NamedTuple):
     heading: str | None
     paragraphs: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Myth:
+class Myth(NamedTuple):
     myth: str
     fact: str
 
 
-@dataclass(frozen=True, slots=True)
-class Topic:
+class Topic(NamedTuple):
     id: str
     title: str
     sensitive: bool
@@ -72,8 +70,7 @@ class Topic:
         return dict(self.raw)
 
 
-@dataclass(frozen=True, slots=True)
-class Strategy:
+class Strategy(NamedTuple):
     id: str
     name: str
     category: str
@@ -142,7 +139,7 @@ def _find(text: str, items: tuple[Any, ...], what: str, label: str) -> Any:
         return prefixed[0]
     words = fold(text).split()
     named = [item for item in items
-             if all(w in fold(getattr(item, "title", None) or getattr(item, "name", "")) for w in words)]
+             if all(w in fold(str(getattr(item, "title", None) or getattr(item, "name", ""))) for w in words)]
     if len(named) == 1:
         return named[0]
     import difflib
@@ -172,7 +169,11 @@ def choose_strategies(category: str | None = None, moment: str | None = None) ->
 
 def pick_random(candidates: list[Strategy], rng: random.Random | None = None) -> Strategy:
     """One strategy, at random; the caller may pass a seeded Random."""
-    return (rng or random.Random()).choice(candidates)
+    if rng is None:
+        import random
+
+        rng = random.Random()
+    return rng.choice(candidates)
 
 
 def now_strategy() -> Strategy:

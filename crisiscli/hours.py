@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING
 
 from .errors import UsageProblem
@@ -25,7 +25,7 @@ from .errors import UsageProblem
 if TYPE_CHECKING:
     from .model import Hours
 
-__all__ = ["OpenStatus", "status", "status_at", "localize", "parse_at", "zone"]
+__all__ = ["OpenStatus", "localize", "parse_at", "status", "status_at", "zone"]
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -82,7 +82,7 @@ def _clock(text: str, allow_24: bool) -> time | None:
 def _transition(lo: int, hi: int, tz: tzinfo) -> datetime:
     """The first whole second in (lo, hi] whose UTC offset is that of `hi` (a zone change)."""
     def offset(ts: int) -> timedelta | None:
-        return datetime.fromtimestamp(ts, timezone.utc).astimezone(tz).utcoffset()
+        return datetime.fromtimestamp(ts, UTC).astimezone(tz).utcoffset()
 
     target = offset(hi)
     while hi - lo > 1:
@@ -91,7 +91,7 @@ def _transition(lo: int, hi: int, tz: tzinfo) -> datetime:
             hi = mid
         else:
             lo = mid
-    return datetime.fromtimestamp(hi, timezone.utc)
+    return datetime.fromtimestamp(hi, UTC)
 
 
 def _instant(wall: datetime, tz: tzinfo, late: bool) -> datetime:
@@ -100,8 +100,8 @@ def _instant(wall: datetime, tz: tzinfo, late: bool) -> datetime:
     Twice-occurring times (the hour repeated when clocks go back) take the later instant if
     `late`, else the earlier. Times skipped when clocks go forward happen at the jump itself,
     which is when the clock first shows a time past them."""
-    a = wall.replace(tzinfo=tz, fold=0).astimezone(timezone.utc)
-    b = wall.replace(tzinfo=tz, fold=1).astimezone(timezone.utc)
+    a = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    b = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
     if a == b:
         return a
     if a.astimezone(tz).replace(tzinfo=None) == wall:  # exists twice
@@ -166,7 +166,7 @@ def status(hours: Hours, at: datetime, current: bool = True) -> OpenStatus:
     if tz is None:
         return _NOT_KNOWN
     try:
-        now = at.astimezone(timezone.utc)
+        now = at.astimezone(UTC)
         spans = _spans(hours, tz, now.astimezone(tz).date())
     except (OverflowError, ValueError):  # a moment near year 1 or 9999
         return _NOT_KNOWN
@@ -256,7 +256,7 @@ def parse_at(text: str, today: date | None = None) -> datetime:
     tz: tzinfo | None = None
     if m.group("tz"):
         if m.group("tz") in ("Z", "z"):
-            tz = timezone.utc
+            tz = UTC
         else:
             oh, om = int(m.group("oh")), int(m.group("om") or 0)
             if oh > 23 or om > 59:

@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 from .config import data_dir
@@ -397,7 +398,7 @@ def plan_exists(env: Mapping[str, str]) -> bool:
     data directory; `plan path` reports it."""
     try:
         return os.path.isfile(plan_path(env))
-    except Exception:  # noqa: BLE001 - a yes/no question that must never fail
+    except Exception:
         return False
 
 
@@ -410,7 +411,7 @@ def plan_readable(env: Mapping[str, str]) -> bool:
         with open(plan_path(env), "rb") as fh:
             data = fh.read(MAX_FILE_BYTES + 1)
         parse_plan_json(data)
-    except Exception:  # noqa: BLE001 - whatever is wrong, `now` just does not point to the plan
+    except Exception:
         return False
     return True
 
@@ -867,8 +868,7 @@ def keep_edit_aside(env: Mapping[str, str], cause: CrisisError, source: str | No
 
 def timestamp(env: Mapping[str, str]) -> str:
     """Now, as the plan records it (UTC, to the second); CRISISCLI_NOW pins it for tests."""
-    from datetime import timezone
 
     from .clock import now
 
-    return now(env).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return now(env).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -105,9 +105,7 @@ def matches(line: Line, filters: Filters) -> bool:
         return False  # a line for everyone that a Deaf person can use by text relay, TTY ... counts
     if filters.channel and filters.channel not in line.channels():
         return False
-    if filters.language and not _speaks(line, filters.language):
-        return False
-    return True
+    return not (filters.language and not _speaks(line, filters.language))
 
 
 def find_lines(country: Country, filters: Filters | None = None, include_inactive: bool = False,
@@ -229,7 +227,7 @@ def nearest_lines(country: Country, filters: Filters, today: date | None = None)
     return None
 
 
-def lookup_lines(dataset: "Dataset", codes: Iterable[str], filters: Filters | None = None,
+def lookup_lines(dataset: Dataset, codes: Iterable[str], filters: Filters | None = None,
                  today: date | None = None) -> LinesResult:
     """Sections for the given ISO codes (duplicates dropped), with the rule for 'nothing matched':
     a country we hold no data for, or filters that leave no line anywhere."""

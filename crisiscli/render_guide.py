@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from .guide import CATEGORY_TITLES, EVIDENCE, Strategy, Topic
 from .model import Country, Line
-from .render import _host, _style, contact_text, safe_text
+from .render import _style, contact_text, safe_text
+from .trust import host_of as _host
 
 
 def _para(text: str, width: int, indent: str = "", hang: str | None = None) -> str:
@@ -63,7 +64,7 @@ def topic_page(topic: Topic, width: int, color: bool, full_sources: bool = False
     return reading_part(topic, width, color) + "\n\n" + sources
 
 
-def short_sources(sources: Sequence, command: str, width: int) -> str:  # type: ignore[type-arg]
+def short_sources(sources: Sequence, command: str, width: int) -> str:
     """'Sources: nice.org.uk, mind.org.uk and 3 more. Full list: `...`.' The hosts, not the links."""
     hosts: list[str] = []
     for s in sources:
@@ -77,7 +78,7 @@ def short_sources(sources: Sequence, command: str, width: int) -> str:  # type: 
     return _para(f"Sources: {shown}{more}. Full list: `{command}`.", width)
 
 
-def sources_block(sources: Sequence, width: int) -> str:  # type: ignore[type-arg]
+def sources_block(sources: Sequence, width: int) -> str:
     """Each source as its title, then its address alone on the next line, never broken."""
     rows = ["Sources:"]
     for s in sources:

@@ -27,7 +27,7 @@ from .model import Country, Line, PreviousNumber
 if TYPE_CHECKING:
     from .dataset import Dataset
 
-__all__ = ["Hit", "search", "MAX_QUERY"]
+__all__ = ["MAX_QUERY", "Hit", "search"]
 
 MAX_QUERY = 200
 MAX_WORDS = 12
@@ -37,8 +37,7 @@ FIELDS = ("contacts", "previous_numbers", "name", "name_local", "operator", "reg
 _BASE = {"name": 70, "name_local": 70, "operator": 45, "region": 42, "audiences": 40, "topics": 40,
          "contacts": 38, "languages": 35}
 # Words that say nothing about which line: dropped unless they are all there is.
-_STOPWORDS = frozenset("a an the and or of for to in on at with line lines helpline helplines hotline "
-                       "hotlines number numbers".split())
+_STOPWORDS = frozenset(["a", "an", "the", "and", "or", "of", "for", "to", "in", "on", "at", "with", "line", "lines", "helpline", "helplines", "hotline", "hotlines", "number", "numbers"])
 _NUMBER_LIKE = re.compile(r"\+?[0-9 ()./-]*[0-9][0-9 ()./-]*", re.ASCII)
 MIN_PREFIX = 4  # shorter words match whole words only ("men" is not "mental")
 MIN_JOINED = 5  # "selfharm" matches "self harm", "helpline" matches "help line"
@@ -113,10 +112,7 @@ XK383 YE967 YT262 ZA27 ZM260 ZW263
 """
 # Regions that share a calling code and are not its main region (phonenumbers lists the main one
 # first): on a tie, +1 988 lists the United States before Guam or Canada, unless you prefer those.
-_SHARED_SECONDARY = frozenset("""
-AG AI AS AX BB BL BM BQ BS CA CC CX DM DO EH GD GG GU IM JE JM KN KY KZ LC MF MP MS PR SJ SX TA
-TC TT VA VC VG VI YT
-""".split())
+_SHARED_SECONDARY = frozenset(["AG", "AI", "AS", "AX", "BB", "BL", "BM", "BQ", "BS", "CA", "CC", "CX", "DM", "DO", "EH", "GD", "GG", "GU", "IM", "JE", "JM", "KN", "KY", "KZ", "LC", "MF", "MP", "MS", "PR", "SJ", "SX", "TA", "TC", "TT", "VA", "VC", "VG", "VI", "YT"])
 
 
 @lru_cache(maxsize=1)
@@ -228,7 +224,7 @@ class _Field:
     text: str
 
     @classmethod
-    def of(cls, text: str) -> "_Field":
+    def of(cls, text: str) -> _Field:
         folded = fold(text)
         words = tuple(folded.split())
         return cls(words, tuple("".join(words[i:]) for i in range(len(words))), folded)
@@ -248,7 +244,7 @@ class _Field:
 class _LineIndex:
     """The searchable text of one line, folded once."""
 
-    __slots__ = ("fields", "current", "previous", "contact_digits")
+    __slots__ = ("contact_digits", "current", "fields", "previous")
 
     def __init__(self, line: Line, calling_code: str | None) -> None:
         fields: dict[str, _Field] = {"name": _Field.of(line.name)}
@@ -312,7 +308,7 @@ def _score_number(index: _LineIndex, line: Line, q: _Query) -> tuple[int, set[st
             if typed & forms or any(_suffix_match(t, forms) for t in typed):
                 score, matched, note = 95 if typed & forms else 90, {"previous_numbers"}, _note(line, old)
                 break
-    if not score and len(q.digits) >= 3 and any(q.digits in d for d in index.contact_digits):
+    if not score and q.digits and len(q.digits) >= 3 and any(q.digits in d for d in index.contact_digits):
         score, matched = 50, {"contacts"}
     named = _name_phrase_score(index, q.phrase)
     if named:
@@ -338,7 +334,7 @@ def _score_text(index: _LineIndex, q: _Query) -> tuple[int, set[str]]:
             score = max(score, _BASE[key] + (5 if all(r == "word" for r in results) else 0))
     if not score:  # the words are spread over several fields; more of them in the name is better
         local = per_field.get("name_local", [None] * len(q.words))
-        in_name = sum(1 for a, b in zip(per_field["name"], local) if a or b)
+        in_name = sum(1 for a, b in zip(per_field["name"], local, strict=True) if a or b)
         score = min(65, 30 + 5 * in_name)
     named = _name_phrase_score(index, q.phrase)
     if named:
@@ -374,7 +370,7 @@ def _suggestions(indexes: list[_LineIndex], words: list[str], limit: int = 3) ->
 
 # --- the search ---------------------------------------------------------------------------------
 
-def search(dataset: "Dataset", text: str, country: str | None = None,
+def search(dataset: Dataset, text: str, country: str | None = None,
            prefer: Iterable[str] = ()) -> list[Hit]:
     """Active lines matching `text`, best first, across every country or only `country` (any
     name or code crisiscli accepts). Among equally good matches, lines in `prefer` (ISO codes,

@@ -14,6 +14,9 @@ from typing import NamedTuple
 
 import pytest
 
+# The update tests' shared fixtures and checks (tests/updating.py): rewrite their asserts too.
+pytest.register_assert_rewrite("updating")
+
 BIN = Path(sys.executable).parent / "crisiscli"
 # Click 8.1 mixes stderr into stdout unless told not to; 8.2 keeps them apart and has no such flag.
 _CLICK_81 = "mix_stderr" in __import__("inspect").signature(__import__("click.testing").testing.CliRunner).parameters

@@ -29,5 +29,11 @@ def test_api_pieces():
     with pytest.raises(crisiscli.UsageProblem):
         crisiscli.make_filters(channel="pigeon")
     assert gb.to_dict()["iso2"] == "GB"
-    with pytest.raises(Exception):
-        gb.name = "x"  # frozen
+    with pytest.raises(AttributeError):
+        gb.name = "x"  # immutable
+
+
+def test_every_public_name_loads_on_first_use():
+    assert set(crisiscli.__all__) == {*crisiscli._EXPORTS, "__version__"}
+    for name in crisiscli.__all__:
+        assert getattr(crisiscli, name) is not None

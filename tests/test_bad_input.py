@@ -6,10 +6,9 @@ import os
 import subprocess
 
 import pytest
+from conftest import BIN
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from conftest import BIN
 
 
 @pytest.mark.parametrize("args, code", [
@@ -55,9 +54,10 @@ def test_unencodable_terminal_does_not_crash(run):
 @settings(max_examples=25, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=60))
 def test_any_country_argument_gives_a_documented_exit(text):
-    from conftest import base_env
     import tempfile
     from pathlib import Path
+
+    from conftest import base_env
 
     with tempfile.TemporaryDirectory() as tmp:
         result = subprocess.run([str(BIN), "lines", "--", text], env=base_env(Path(tmp)),

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+
+import pytest
 
 ENVELOPE_KEYS = {"schema_version", "command", "country_source", "dataset", "data", "warnings"}
 DATASET_KEYS = {"version", "generated_at", "age_days", "origin"}
@@ -24,7 +28,7 @@ def test_lines_json_envelope(run):
     assert doc["dataset"]["age_days"] == 0  # CRISISCLI_NOW pins the clock to generated_at
     assert doc["warnings"] == []
     [section] = doc["data"]
-    assert SECTION_KEYS <= set(section)
+    assert set(section) >= SECTION_KEYS
     assert section["iso2"] == "GB"
     assert section["emergency"][0]["digits"] == "999"
     for line in section["lines"]:
@@ -34,7 +38,7 @@ def test_lines_json_envelope(run):
         assert "always_open" in line["hours"]
         assert line["provenance"]["sources"][0]["accessed"]
         for contact in line["contacts"]:
-            assert CONTACT_REQUIRED <= set(contact)
+            assert set(contact) >= CONTACT_REQUIRED
             if contact["type"] in ("voice", "sms"):
                 assert contact["digits"].isdigit()
 
@@ -89,3 +93,20 @@ def test_detected_country_source_in_json(run):
     doc = json.loads(run("lines", "--json", env={"TZ": "Europe/Paris"}).stdout)
     assert doc["country_source"] == "timezone"
     assert doc["data"][0]["iso2"] == "FR"
+
+
+def test_json_is_compact_for_a_pipe(run):
+    out = run("lines", "GB", "--json").stdout
+    assert out.count("\n") == 1 and json.loads(out)["data"][0]["iso2"] == "GB"
+
+
+@pytest.mark.parametrize("args", [["about"], ["about", "myths"], ["coping"], ["coping", "--random"], ["where"],
+                                  ["search", "samaritans"], ["countries"], ["lines", "GB"]])
+def test_csv_and_plain_are_records_for_every_command(run, args):
+    for fmt in ("csv", "plain"):
+        result = run(*args, "--format", fmt)
+        assert result.returncode == 0, result.stderr
+        assert "Need help now" not in result.stdout  # no footer for a pipe
+        if fmt == "csv":
+            rows = list(csv.reader(io.StringIO(result.stdout)))
+            assert len(rows) >= 2 and all(len(r) == len(rows[0]) for r in rows)

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
-
 from banned import violations
+
 from crisiscli import guide
 
 DATA = Path(guide.DATA_DIR)
@@ -51,7 +51,7 @@ def test_content_files_follow_their_schema_and_carry_review_metadata(name):
 
 
 def test_topics_and_strategies_cover_what_was_asked():
-    assert REQUIRED_TOPICS <= {t.id for t in guide.topics()}
+    assert {t.id for t in guide.topics()} >= REQUIRED_TOPICS
     ids = {t.id for t in guide.topics()}
     for t in guide.topics():
         assert set(t.see_also) <= ids, t.id

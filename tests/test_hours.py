@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import zoneinfo
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -20,7 +20,7 @@ from crisiscli.hours import OpenStatus, localize, parse_at, status, status_at
 from crisiscli.model import Hours, Schedule
 
 ALL = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-UTC = timezone.utc
+UTC = UTC
 
 
 def hours(tz: str | None, *spans: tuple[tuple[str, ...], str, str], always: bool = False) -> Hours:

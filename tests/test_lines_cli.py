@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import csv
-
-import pytest
 import io
 import json
+
+import pytest
 
 from crisiscli.render import PLAIN_COLUMNS
 
@@ -102,8 +102,8 @@ def test_detection_is_announced_on_stderr(run):
 
 def test_env_country_beats_timezone(run):
     result = run("lines", "--json", env={"TZ": "Europe/Paris", "CRISISCLI_COUNTRY": "japan"})
-    assert '"country_source": "env"' in result.stdout
-    assert '"iso2": "JP"' in result.stdout
+    assert json.loads(result.stdout)["country_source"] == "env"
+    assert json.loads(result.stdout)["data"][0]["iso2"] == "JP"
 
 
 def test_bad_env_country_is_a_usage_error(run):
@@ -117,7 +117,7 @@ def test_config_country(run, isolated, tmp_path):
     config.mkdir()
     (config / "config.toml").write_text('country = "Deutschland"\n', encoding="utf-8")
     result = run("lines", "--json")
-    assert '"country_source": "config"' in result.stdout and '"iso2": "DE"' in result.stdout
+    assert json.loads(result.stdout)["country_source"] == "config" and json.loads(result.stdout)["data"][0]["iso2"] == "DE"
 
 
 def test_broken_config_names_file_and_line_but_still_shows_numbers(run, tmp_path):
@@ -137,12 +137,12 @@ def test_nothing_known_gives_fallback_not_a_guess(run):
     assert "call your local emergency number" in result.stdout.lower()
     assert "could not tell which country" in result.stderr
     doc = run("lines", "--json").stdout
-    assert '"country_source": "none"' in doc
+    assert json.loads(doc)["country_source"] == "none"
 
 
 def test_locale_is_the_last_resort(run):
     result = run("lines", "--json", env={"TZ": "UTC", "LANG": "pt_BR.UTF-8"})
-    assert '"country_source": "locale"' in result.stdout and '"iso2": "BR"' in result.stdout
+    assert json.loads(result.stdout)["country_source"] == "locale" and json.loads(result.stdout)["data"][0]["iso2"] == "BR"
 
 
 def test_countries_piped_is_one_per_line(run):

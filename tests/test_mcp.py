@@ -22,11 +22,10 @@ from typing import Any
 import anyio
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
-from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
-
 from banned import violations
 from conftest import BIN, base_env
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
 
 # 03:00 UTC on the day the bundled dataset was generated: night in Europe, evening in the
 # Americas, so opening hours matter and age_days is 0.

@@ -23,7 +23,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 from banned import violations
@@ -117,7 +116,7 @@ class Terminal:
         # preexec_fn is safe here: no other thread runs while a test starts a terminal.
         self.proc = subprocess.Popen([*prefix, str(BIN), *args], stdin=slave, stdout=slave, stderr=slave,
                                      env=env, start_new_session=True,
-                                     preexec_fn=_default_sigint)  # noqa: PLW1509
+                                     preexec_fn=_default_sigint)
         os.close(slave)
         self.shown = b""
 
@@ -942,7 +941,7 @@ def test_a_lock_held_too_long_is_a_clear_error(isolated):
         try:
             with core.plan_lock(isolated, timeout=0):
                 pass
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+        except BaseException as exc:
             caught.append(exc)
 
     with core.plan_lock(isolated):

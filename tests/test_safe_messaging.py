@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from banned import violations
+
 from crisiscli.dataset import BUNDLED_PATH
 
 # Retired numbers are kept (previous_numbers[].digits) so the tool can say "that number changed";

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import copy
-from datetime import date
 import io
 import json
+from datetime import date
 
 from crisiscli import render
 from crisiscli.dataset import Dataset, load_bundled
@@ -16,7 +16,10 @@ HOSTILE = ["\x1b]0;owned\x07", "\x1b[2J", "\r", "\u202e", "\u2066", "\x9b31m", "
 FORBIDDEN = {"\x1b", "\x07", "\r", "\u202e", "\u2066", "\x9b", "\u2028", "\ufeff", "\x00", "\x7f", "\udcff"}
 
 
-def _poison(value, i=[0]):
+_COUNTER = [0]
+
+
+def _poison(value, i=_COUNTER):
     if isinstance(value, str):
         i[0] += 1
         return HOSTILE[i[0] % len(HOSTILE)] + value + HOSTILE[(i[0] + 3) % len(HOSTILE)]

@@ -12,15 +12,16 @@ import io
 import json
 import subprocess
 import tempfile
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import pytest
+from banned import violations
+from conftest import BIN, base_env
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from banned import violations
-from conftest import BIN, base_env
 from crisiscli.dataset import Dataset, load_bundled
 from crisiscli.errors import NothingMatched, UnknownCountry, UsageProblem
 from crisiscli.search import calling_codes, search
@@ -356,11 +357,11 @@ def test_cli_own_country_first_on_ties(run):
 
 
 def test_cli_table_shows_whether_a_scheduled_line_is_open(run, bundled):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from crisiscli.hours import status
 
-    line = next(l for l in bundled.country("FR").lines if l.id == "fr-fil-sante-jeunes")
-    expected = status(line.hours, datetime(2026, 11, 29, tzinfo=timezone.utc)).text  # CRISISCLI_NOW
+    line = next(x for x in bundled.country("FR").lines if x.id == "fr-fil-sante-jeunes")
+    expected = status(line.hours, datetime(2026, 11, 29, tzinfo=UTC)).text  # CRISISCLI_NOW
     result = run("search", "fil sante jeunes")
     assert expected != "hours not known" and expected in " ".join(result.stdout.split())

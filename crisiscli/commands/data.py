@@ -23,21 +23,16 @@ def info_cmd(app: App) -> int:
     dataset = app.dataset
     info = {**app.dataset_meta(), "schema_version": dataset.info.schema_version, "path": dataset.info.path,
             **app.update_state(), "coverage": coverage(dataset)}
-    if app.format == "json":
-        app.screen.data(render.envelope("data info", info, app.dataset_meta()))
-        return 0
-    cov = info.pop("coverage")
-    rows = [[key, "" if value is None else str(value)] for key, value in info.items()]
+    cov = info["coverage"]
+    rows = [[key, "" if value is None else str(value)] for key, value in info.items() if key != "coverage"]
     rows += [["countries with emergency numbers", str(cov["countries_with_emergency_numbers"])],
              ["countries with crisis lines", str(cov["countries_with_lines"])],
              ["crisis lines", str(cov["lines"])],
              ["lines by confidence", ", ".join(f"{k} {v}" for k, v in cov["lines_by_confidence"].items())],
              ["oldest last_verified", str(cov["oldest_last_verified"])]]
-    if app.format in ("plain", "csv"):
-        app.screen.data(render.records([{"field": k, "value": v} for k, v in rows], app.format))
-        return 0
-    app.screen.data(render.table([[render.safe_text(a), render.safe_text(b)] for a, b in rows],
-                                 ["Dataset", ""], app.screen.width) + "\n\n" + app.footer())
+    app.emit("data info", info, rows=lambda: [{"field": k, "value": v} for k, v in rows],
+             human=lambda: render.table([[render.safe_text(a), render.safe_text(b)] for a, b in rows],
+                                        ["Dataset", ""], app.screen.width))
     return 0
 
 
@@ -69,18 +64,13 @@ def validate_cmd(app: App, file: str | None) -> int:
         problems = validate_safely(doc, app.today(), hashlib.sha256(data).hexdigest())
     except DatasetError as exc:
         problems = [Problem("$", exc.message)]
-    if app.format == "json":
-        data_out = {"file": path, "valid": not problems, "problems": [{"path": p.path, "message": p.message}
-                                                                      for p in problems]}
-        app.screen.data(render.envelope("data validate", data_out, None))
-    elif app.format in ("csv", "plain"):
-        rows = [{"file": path, "valid": "false", "path": p.path, "message": p.message} for p in problems] \
-            or [{"file": path, "valid": "true", "path": "", "message": ""}]
-        app.screen.data(render.records(rows, app.format))
-    elif problems:
-        app.screen.data("\n".join(render.safe_text(str(p)) for p in problems))
-    else:
-        app.screen.data(render.safe_text(f"{path}: passes every rule"))
+    data_out = {"file": path, "valid": not problems,
+                "problems": [{"path": p.path, "message": p.message} for p in problems]}
+    rows = [{"file": path, "valid": "false", "path": p.path, "message": p.message} for p in problems] \
+        or [{"file": path, "valid": "true", "path": "", "message": ""}]
+    human = "\n".join(render.safe_text(str(p)) for p in problems) if problems else \
+        render.safe_text(f"{path}: passes every rule")
+    app.emit("data validate", data_out, human=lambda: human, rows=lambda: rows, with_dataset=False)
     if problems:
         app.screen.error(f"crisiscli: {len(problems)} problem(s) in {path}")
         return EXIT_INVALID

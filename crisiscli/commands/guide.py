@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from .. import render
 from ..cli import App, CrisisCommand, complete_ids, output_options
 from ..errors import UsageProblem
 
@@ -23,18 +24,14 @@ def about_cmd(app: App, topic: str | None, full_sources: bool) -> int:
 
     if topic is None:
         items = guide.topics()
-        if app.format == "json":
-            app.screen.data(render.envelope("about", [{"id": t.id, "title": t.title, "summary": t.summary}
-                                                      for t in items], None))
-        else:
-            app.screen.page(render_guide.topic_list(items, app.screen.width) + "\n\n" + app.footer())
+        listing = [{"id": t.id, "title": t.title, "summary": t.summary} for t in items]
+        app.emit("about", listing, human=lambda: render_guide.topic_list(items, app.screen.width),
+                 rows=lambda: listing, with_dataset=False, page=True)
         return 0
     chosen = guide.find_topic(topic)
-    if app.format == "json":
-        app.screen.data(render.envelope("about", chosen.to_dict(), None))
-    else:
-        app.screen.page(render_guide.topic_page(chosen, app.screen.width, app.screen.color, full_sources)
-                        + "\n\n" + app.footer())
+    app.emit("about", chosen.to_dict(), with_dataset=False, page=True,
+             human=lambda: render_guide.topic_page(chosen, app.screen.width, app.screen.color, full_sources),
+             rows=lambda: [{"id": chosen.id, "title": chosen.title, "summary": chosen.summary}])
     return 0
 
 
@@ -67,16 +64,16 @@ def coping_cmd(app: App, strategy: str | None, category: str | None, moment: str
         raise NothingMatched("no strategy fits those filters; `crisiscli coping` lists them all")
     if strategy or at_random:
         chosen = guide.find_strategy(strategy) if strategy else guide.pick_random(candidates)
-        if app.format == "json":
-            app.screen.data(render.envelope("coping", chosen.to_dict(), None))
-        else:
-            app.screen.page(render_guide.strategy_page(chosen, app.screen.width, app.screen.color, full_sources)
-                            + "\n\n" + app.footer())
+        app.emit("coping", chosen.to_dict(), with_dataset=False, page=True,
+                 human=lambda: render_guide.strategy_page(chosen, app.screen.width, app.screen.color, full_sources),
+                 rows=lambda: [_strategy_row(chosen)])
         return 0
-    if app.format == "json":
-        app.screen.data(render.envelope("coping", [{"id": s.id, "name": s.name, "category": s.category,
-                                                    "moment": s.moment, "evidence": s.evidence,
-                                                    "summary": s.summary} for s in candidates], None))
-    else:
-        app.screen.page(render_guide.strategy_list(candidates, app.screen.width) + "\n\n" + app.footer())
+    listing = [_strategy_row(s) for s in candidates]
+    app.emit("coping", listing, with_dataset=False, page=True, rows=lambda: listing,
+             human=lambda: render_guide.strategy_list(candidates, app.screen.width))
     return 0
+
+
+def _strategy_row(s: Any) -> dict[str, Any]:
+    return {"id": s.id, "name": s.name, "category": s.category, "moment": s.moment, "evidence": s.evidence,
+            "summary": s.summary}

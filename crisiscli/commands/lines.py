@@ -67,19 +67,13 @@ def lines_cmd(app: App, country: tuple[str, ...], all_countries: bool, topic: st
     sections = [(s.country, s.lines) for s in result.sections if s.country is not None]
     missing = [s for s in result.sections if s.country is None]
     nearest = {n.section.iso2: n for n in result.nearest}
-    if app.format == "json":
-        error = {"code": "no_match", "message": result.problem, "suggestions": []} if result.problem else None
-        data = [_section_json(s, statuses, today, nearest.get(s.iso2)) for s in result.sections]
-        app.screen.data(render.envelope("lines", data, app.dataset_meta(), source,
-                                        warnings=[result.problem] if result.problem else [], error=error))
-    elif app.format in ("csv", "plain"):
-        if sections or app.format == "csv":  # a CSV always has its header
-            app.screen.data(render.lines_records(sections, app.format, today))
-    else:
-        app.screen.data("\n\n".join([*_human_blocks(app, result, sections, missing, statuses, today),
-                                      app.footer(result.sections[0].country if len(result.sections) == 1 else None)]))
-    if app.format == "plain" and app.human:
-        app.screen.data(app.footer())
+    error = {"code": "no_match", "message": result.problem, "suggestions": []} if result.problem else None
+    app.emit("lines", lambda: [_section_json(s, statuses, today, nearest.get(s.iso2)) for s in result.sections],
+             human=lambda: "\n\n".join(_human_blocks(app, result, sections, missing, statuses, today)),
+             # a CSV always has its header, even with no record
+             records=lambda fmt: render.lines_records(sections, fmt, today) if sections or fmt == "csv" else "",
+             country=result.sections[0].country if len(result.sections) == 1 else None,
+             country_source=source, warnings=[result.problem] if result.problem else [], error=error)
     if result.problem:
         app.screen.error(f"crisiscli: {result.problem}")
         return EXIT_NO_MATCH
@@ -95,6 +89,8 @@ def _human_blocks(app: App, result: LinesResult, sections: list[tuple[Any, Any]]
     no_match = bool(result.problem) and not missing
     if no_match and result.nearest:
         for n in result.nearest:
+            if n.section.country is None:
+                continue
             blocks.append(render.wrap(render.safe_text(
                 f"No line in {n.section.name} matches all of that. Without {n.dropped}:"), app.screen.width))
             blocks.append(render.lines_table([(n.section.country, n.section.lines)], app.screen,
@@ -163,7 +159,7 @@ def _section_json(section: Section, statuses: dict[str, OpenStatus], today: Any,
     from ..trust import judge
 
     data = section.to_dict()
-    for raw, line in zip(data["lines"], section.lines):  # type: ignore[call-overload]
+    for raw, line in zip(data["lines"], section.lines, strict=True):  # type: ignore[call-overload]
         raw["confirmation"] = judge(line, today).to_dict()
         state = statuses.get(line.id)
         if state is not None:
@@ -179,11 +175,8 @@ def _no_country(app: App, command: str) -> int:
     """Nothing tells us where the user is: the international fallback, not a guess (exit 3)."""
     message = ("crisiscli could not tell which country you are in; name it, for example "
                "`crisiscli lines GB`, or set CRISISCLI_COUNTRY")
-    if app.format == "json":
-        app.screen.data(render.envelope(command, [], app.dataset_meta(), "none", warnings=[message],
-                                        error={"code": "no_country", "message": message, "suggestions": []}))
-    elif app.format in ("table", "plain") and app.human:
-        app.screen.data(app.footer())
+    app.emit(command, [], human=lambda: "", rows=lambda: [], country_source="none", warnings=[message],
+             error={"code": "no_country", "message": message, "suggestions": []})
     app.screen.error(f"crisiscli: {message}")
     return EXIT_NO_MATCH
 
@@ -201,14 +194,13 @@ def countries_cmd(app: App) -> int:
         emergency = c.general_emergency
         rows.append({"iso2": c.iso2, "name": c.name, "emergency": emergency.number if emergency else "",
                      "lines": len(active)})
-    fmt = app.format if app.format_given or app.screen.out.isatty() else "plain"
-    if fmt == "json":
-        app.screen.data(render.envelope("countries", rows, app.dataset_meta()))
-    elif fmt in ("csv", "plain"):
-        app.screen.data(render.records(rows, fmt))
-    else:
+    if not app.format_given and not app.screen.out.isatty():
+        app.format = "plain"  # one country per line for a pipe
+
+    def screen() -> str:
         table_rows = [[r["iso2"], render.safe_text(r["name"]), render.safe_text(r["emergency"]), str(r["lines"])]
                       for r in rows]
-        app.screen.data(render.table(table_rows, ["Code", "Country", "Emergency", "Lines"], app.screen.width)
-                        + "\n\n" + app.footer())
+        return render.table(table_rows, ["Code", "Country", "Emergency", "Lines"], app.screen.width)
+
+    app.emit("countries", rows, human=screen, rows=lambda: rows)
     return 0

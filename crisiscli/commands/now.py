@@ -21,7 +21,6 @@ def now_cmd(app: App, country: tuple[str, ...], young: bool) -> int:
     Without COUNTRY, crisiscli uses the country it detects (and says which on stderr).
     """
     from .. import guide, render_guide
-    from ..plan import plan_readable
     from ..query import crisis_lines, youth_lines
 
     source = "argument"
@@ -40,7 +39,7 @@ def now_cmd(app: App, country: tuple[str, ...], young: bool) -> int:
     today = app.today()
     always = crisis_lines(record, today) if record else []
     youth = youth_lines(record, today) if (record and young) else []
-    has_plan = plan_readable(app.env)
+    has_plan = _plan_ready(app)
     step = guide.grounding_step()
     if app.format == "json":
         data = {"iso2": code, "name": countries.country_name(code) if code else None,
@@ -60,3 +59,17 @@ def now_cmd(app: App, country: tuple[str, ...], young: bool) -> int:
         app.screen.error(f"crisiscli: {NO_COUNTRY}")
         return EXIT_NO_MATCH
     return 0
+
+
+def _plan_ready(app: App) -> bool:
+    """Whether `plan show` would show a plan; the plan module (locks, parsing) is imported only
+    when a plan file is there, so `now` stays fast for the many who have none."""
+    import os
+
+    from ..config import data_dir
+
+    if not os.path.exists(os.path.join(data_dir(app.env), "plan.json")):  # plan.FILE_NAME
+        return False
+    from ..plan import plan_readable
+
+    return plan_readable(app.env)

@@ -129,17 +129,14 @@ def report_cmd(app: App, line_id: str) -> int:
     """
     country, line = _find_line(app, line_id)
     meta = app.dataset_meta()
-    if app.format == "json":
-        data = {"line_id": line.id, "name": line.name, "country": country.iso2, "numbers": _numbers(line),
-                "sources": [src.to_dict() for src in line.provenance.sources],
-                "last_verified": line.provenance.last_verified, "crisiscli_version": __version__,
-                "what_is_wrong": [item[4:] for item in WHAT_IS_WRONG], "send_to": REPORT_TO,
-                "how_to_send": SEND_HINT if REPORT_TO is None else f"send it to {REPORT_TO}",
-                "report": report_text(country, line, meta, app.today())}
-        app.screen.data(render.envelope("report", data, meta))
-        return 0
     text = report_text(country, line, meta, app.today())
-    if app.format in ("table",):
-        text += "\n\n" + app.footer(country)
-    app.screen.data(text)
+    how = SEND_HINT if REPORT_TO is None else f"send it to {REPORT_TO}"
+    data = {"line_id": line.id, "name": line.name, "country": country.iso2, "numbers": _numbers(line),
+            "sources": [src.to_dict() for src in line.provenance.sources],
+            "last_verified": line.provenance.last_verified, "crisiscli_version": __version__,
+            "what_is_wrong": [item[4:] for item in WHAT_IS_WRONG], "send_to": REPORT_TO,
+            "how_to_send": how, "report": text}
+    # plain and csv: the report one line per record, for a script that pastes it somewhere
+    app.emit("report", data, human=lambda: text, country=country,
+             rows=lambda: [{"report": row} for row in text.split("\n")])
     return 0

@@ -49,17 +49,9 @@ def search_cmd(app: App, text: tuple[str, ...], country: str | None) -> int:
     from ..search import search
 
     hits = search(app.dataset, " ".join(text), country=country, prefer=_home(app, country))
-    if app.format == "json":
-        app.screen.data(render.envelope("search", [hit.to_dict() for hit in hits], app.dataset_meta()))
-        return 0
-    rows = [_record(hit) for hit in hits]
-    if app.format in ("csv", "plain"):
-        app.screen.data(render.records(rows, app.format))
-        if app.format == "plain" and app.human:
-            app.screen.data(app.footer())
-    else:
-        single = app.dataset.country(hits[0].iso2) if country is not None else None
-        app.screen.data(_table(app, hits) + "\n\n" + app.footer(single))
+    single = app.dataset.country(hits[0].iso2) if country is not None else None
+    app.emit("search", [hit.to_dict() for hit in hits], human=lambda: _table(app, hits),
+             rows=lambda: [_record(hit) for hit in hits], country=single)
     return 0
 
 

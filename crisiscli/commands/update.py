@@ -72,12 +72,11 @@ def update_cmd(app: App, url: str | None, file: str | None, check_only: bool, ro
         source = _source(app, url)
         keys = update.trusted_keys(app.env, app.config.trusted_keys)
         outcome = update.run_update(app.env, source, keys, check_only=check_only, progress=progress)
-    if app.format == "json":
-        data = {"status": outcome.status, "version": outcome.version, "previous_version": outcome.previous_version,
-                "source_url": outcome.source_url, "key_id": outcome.key_id, "changes": outcome.changes,
-                "note": outcome.note}
-        app.reload_dataset()  # report the dataset now active
-        app.screen.data(render.envelope("update", data, app.dataset_meta()))
-    else:
-        app.screen.data(render.safe_text(_describe(outcome), multiline=True))
+    data = {"status": outcome.status, "version": outcome.version, "previous_version": outcome.previous_version,
+            "source_url": outcome.source_url, "key_id": outcome.key_id, "changes": outcome.changes,
+            "note": outcome.note}
+    app.reload_dataset()  # report the dataset now active
+    row = {key: value for key, value in data.items() if key != "changes"}
+    row["changes"] = "; ".join(f"{k} {','.join(v)}" for k, v in outcome.changes.items() if v)
+    app.emit("update", data, human=lambda: render.safe_text(_describe(outcome), multiline=True), rows=lambda: [row])
     return 0

@@ -26,21 +26,19 @@ def where_cmd(app: App) -> int:
             "country_source": detected.source, "detail": detected.detail or None,
             "config_file": app.config.path, "data_dir": _data_dir(app),
             "how_to_change": HOW_TO_CHANGE.format(path=app.config.path)}
-    if app.format == "json":
-        app.screen.data(render.envelope("where", data, None, detected.source))
-        return 0
-    if detected.iso2:
-        head = f"{data['name']} ({detected.iso2}), {detected.reason()}."
-    else:
-        head = "No country is known: crisiscli will not guess, and shows how to find help anywhere."
-    rows = [head, "", HOW_TO_CHANGE.format(path=app.config.path), "",
-            f"Config file: {app.config.path}", f"Data folder: {data['data_dir']}"]
-    text = "\n".join(render.wrap(render.safe_text(r), app.screen.width) if r else "" for r in rows)
-    if app.format in ("plain", "csv"):
-        row = {"iso2": detected.iso2 or "", "country_source": detected.source, "detail": detected.detail}
-        app.screen.data(render.records([row], app.format))
-        return 0
-    app.screen.data(text + "\n\n" + app.footer())
+
+    def screen() -> str:
+        if detected.iso2:
+            head = f"{data['name']} ({detected.iso2}), {detected.reason()}."
+        else:
+            head = "No country is known: crisiscli will not guess, and shows how to find help anywhere."
+        rows = [head, "", HOW_TO_CHANGE.format(path=app.config.path), "",
+                f"Config file: {app.config.path}", f"Data folder: {data['data_dir']}"]
+        return "\n".join(render.wrap(render.safe_text(r), app.screen.width) if r else "" for r in rows)
+
+    row = {"iso2": detected.iso2 or "", "country_source": detected.source, "detail": detected.detail}
+    app.emit("where", data, human=screen, rows=lambda: [row], country_source=detected.source,
+             with_dataset=False)
     return 0
 
 
