@@ -37,8 +37,7 @@ def main() -> None:
     tmp = tempfile.mkdtemp()
     script = install_regular(Path(tmp))
     # A user's environment: HOME-based config and data dirs (platformdirs is exercised), no country.
-    env = {**os.environ, "HOME": tmp, "XDG_CONFIG_HOME": f"{tmp}/config", "XDG_DATA_HOME": f"{tmp}/data",
-           "TZ": "UTC"}
+    env = {**os.environ, "HOME": tmp, "XDG_CONFIG_HOME": f"{tmp}/config", "XDG_DATA_HOME": f"{tmp}/data", "TZ": "UTC"}
     for key in ("CRISISCLI_DATA_DIR", "CRISISCLI_CONFIG_DIR", "CRISISCLI_COUNTRY"):
         env.pop(key, None)
     commands = {
@@ -59,8 +58,12 @@ def main() -> None:
     med = {name: statistics.median(values) * 1000 for name, values in times.items()}
     for name, value in med.items():
         print(f"{name:28s} median {value:7.1f} ms over {args.runs} runs")
-    ratios = [("lines GB --format json", "import click"), ("lines GB (table)", "import click"),
-              ("--help", "import click"), ("now GB", "import click")]
+    ratios = [
+        ("lines GB --format json", "import click"),
+        ("lines GB (table)", "import click"),
+        ("--help", "import click"),
+        ("now GB", "import click"),
+    ]
     for name, base in ratios:
         print(f"ratio {name:24s} / {base:24s} {med[name] / med[base]:.2f}  (target <= 1.3)")
 

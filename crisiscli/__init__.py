@@ -20,13 +20,21 @@ __version__ = "0.1.0"
 # console script do not pay for the dataset and model modules they may not need.
 _EXPORTS = {
     "resolve_country": ("countries", "resolve"),
-    "Dataset": ("dataset", "Dataset"), "load_dataset": ("dataset", "load_active"),
-    "CrisisError": ("errors", "CrisisError"), "DatasetError": ("errors", "DatasetError"),
-    "NothingMatched": ("errors", "NothingMatched"), "UnknownCountry": ("errors", "UnknownCountry"),
+    "Dataset": ("dataset", "Dataset"),
+    "load_dataset": ("dataset", "load_active"),
+    "CrisisError": ("errors", "CrisisError"),
+    "DatasetError": ("errors", "DatasetError"),
+    "NothingMatched": ("errors", "NothingMatched"),
+    "UnknownCountry": ("errors", "UnknownCountry"),
     "UsageProblem": ("errors", "UsageProblem"),
-    "Contact": ("model", "Contact"), "Country": ("model", "Country"), "Emergency": ("model", "Emergency"),
-    "Hours": ("model", "Hours"), "Line": ("model", "Line"),
-    "Filters": ("query", "Filters"), "find_lines": ("query", "find_lines"), "make_filters": ("query", "make_filters"),
+    "Contact": ("model", "Contact"),
+    "Country": ("model", "Country"),
+    "Emergency": ("model", "Emergency"),
+    "Hours": ("model", "Hours"),
+    "Line": ("model", "Line"),
+    "Filters": ("query", "Filters"),
+    "find_lines": ("query", "find_lines"),
+    "make_filters": ("query", "make_filters"),
 }
 
 __all__ = [

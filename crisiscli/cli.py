@@ -55,8 +55,10 @@ SHORT_HELP = {
     "where": "The country crisiscli uses when you name none, why, and how to change it.",
     "report": "Print a ready-to-send report about a wrong or dead number (sends nothing).",
 }
-EXIT_CODES_HELP = ("Exit codes: 0 ok; 1 unexpected error; 2 usage error or unknown country; "
-                   "3 nothing matched; 4 network failure; 5 verification or validation failure.")
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ok; 1 unexpected error; 2 usage error or unknown country; "
+    "3 nothing matched; 4 network failure; 5 verification or validation failure."
+)
 
 
 class App:
@@ -70,7 +72,9 @@ class App:
         self.format = (chosen or "table").lower()
         color_choice = color or self.config.color
         self.screen = render.Screen(
-            out=sys.stdout, err=sys.stderr, pager=click.echo_via_pager,
+            out=sys.stdout,
+            err=sys.stderr,
+            pager=click.echo_via_pager,
             color=render.decide_color(color_choice, env, sys.stdout.isatty()),
             quiet=quiet or self.config.quiet,
         )
@@ -90,9 +94,11 @@ class App:
                 self.screen.talk(f"crisiscli: {warning}")
             age = self._dataset.age_days(self.today())
             if age is not None and age > self.config.stale_after_days:
-                self.screen.talk(f"crisiscli: this crisis-line data is {age} days old "
-                                 f"(from {self._dataset.info.generated_at}); numbers may have changed. "
-                                 "Run `crisiscli update` to get newer data.")
+                self.screen.talk(
+                    f"crisiscli: this crisis-line data is {age} days old "
+                    f"(from {self._dataset.info.generated_at}); numbers may have changed. "
+                    "Run `crisiscli update` to get newer data."
+                )
         return self._dataset
 
     def reload_dataset(self) -> None:
@@ -120,8 +126,12 @@ class App:
 
     def dataset_meta(self) -> dict[str, Any]:
         info = self.dataset.info
-        return {"version": info.dataset_version, "generated_at": info.generated_at,
-                "age_days": self.dataset.age_days(self.today()), "origin": info.origin}
+        return {
+            "version": info.dataset_version,
+            "generated_at": info.generated_at,
+            "age_days": self.dataset.age_days(self.today()),
+            "origin": info.origin,
+        }
 
     def update_state(self) -> dict[str, Any]:
         """What the last update recorded (key id, source, last check); None before any update."""
@@ -130,15 +140,28 @@ class App:
 
         state = read_state(data_dir(self.env))
         updated = self.dataset.info.origin != "bundled"
-        return {"key_id": state.get("key_id") if updated else None, "source_url": state.get("source_url"),
-                "last_check": state.get("checked_at")}
+        return {
+            "key_id": state.get("key_id") if updated else None,
+            "source_url": state.get("source_url"),
+            "last_check": state.get("checked_at"),
+        }
 
-    def emit(self, command: str, data: Any, *, human: Callable[[], str] | None = None,
-             rows: Callable[[], Sequence[Mapping[str, Any]]] | None = None,
-             records: Callable[[str], str] | None = None, country: Any = None,
-             country_source: str | None = None, warnings: Sequence[str] = (),
-             error: Mapping[str, Any] | None = None, with_dataset: bool = True, footer: bool = True,
-             page: bool = False) -> None:
+    def emit(
+        self,
+        command: str,
+        data: Any,
+        *,
+        human: Callable[[], str] | None = None,
+        rows: Callable[[], Sequence[Mapping[str, Any]]] | None = None,
+        records: Callable[[str], str] | None = None,
+        country: Any = None,
+        country_source: str | None = None,
+        warnings: Sequence[str] = (),
+        error: Mapping[str, Any] | None = None,
+        with_dataset: bool = True,
+        footer: bool = True,
+        page: bool = False,
+    ) -> None:
         """The one place that turns a command's result into its format: the JSON envelope,
         plain or CSV records (`rows`, or `records(fmt)` for a command with its own columns), or
         the screen (`human()`) followed by the help footer for `country`. Commands hand over the
@@ -146,8 +169,9 @@ class App:
         if self.format == "json":
             meta = self.dataset_meta() if with_dataset else None
             data = data() if callable(data) else data  # built only when JSON is asked for
-            self.screen.data(render.envelope(command, data, meta, country_source, warnings, error,
-                                             pretty=self.screen.out.isatty()))
+            self.screen.data(
+                render.envelope(command, data, meta, country_source, warnings, error, pretty=self.screen.out.isatty())
+            )
             return
         if self.format in ("plain", "csv") and (rows is not None or records is not None):
             text = records(self.format) if records is not None else render.records(rows(), self.format)  # type: ignore[misc]
@@ -258,8 +282,11 @@ def complete_ids(kind: str) -> Callable[[click.Context, click.Parameter, str], l
         from . import guide
 
         items = guide.topics() if kind == "about" else guide.strategies()
-        return [CompletionItem(i.id, help=getattr(i, "title", None) or getattr(i, "name", ""))
-                for i in items if i.id.startswith(incomplete)]
+        return [
+            CompletionItem(i.id, help=getattr(i, "title", None) or getattr(i, "name", ""))
+            for i in items
+            if i.id.startswith(incomplete)
+        ]
 
     return complete
 
@@ -267,12 +294,22 @@ def complete_ids(kind: str) -> Callable[[click.Context, click.Parameter, str], l
 def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--format/--json/-q/--color on every command, after its name, building the App."""
 
-    @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS, case_sensitive=False),
-                  default=None, help="Output format (default: table; scripts: json).")
+    @click.option(
+        "--format",
+        "-f",
+        "fmt",
+        type=click.Choice(FORMATS, case_sensitive=False),
+        default=None,
+        help="Output format (default: table; scripts: json).",
+    )
     @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
     @click.option("-q", "--quiet", is_flag=True, help="No notices on stderr (errors still show).")
-    @click.option("--color", type=click.Choice(["auto", "always", "never"]), default=None,
-                  help="Colour (default auto: only on a terminal, never with NO_COLOR).")
+    @click.option(
+        "--color",
+        type=click.Choice(["auto", "always", "never"]),
+        default=None,
+        help="Colour (default auto: only on a terminal, never with NO_COLOR).",
+    )
     @functools.wraps(func)
     def wrapper(fmt: str | None, as_json: bool, quiet: bool, color: str | None, **kwargs: Any) -> Any:
         state = _state() or RunState()
@@ -284,8 +321,9 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-HELP_SCREEN_FOOTER = ("Need help now? Call your local emergency number, or run `crisiscli now` "
-                      "for the crisis lines where you are.")
+HELP_SCREEN_FOOTER = (
+    "Need help now? Call your local emergency number, or run `crisiscli now` for the crisis lines where you are."
+)
 
 
 def _help_epilog(formatter: click.HelpFormatter) -> None:
@@ -345,8 +383,9 @@ class CrisisGroup(CrisisSubGroup):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
-                                                                             list[str]]:
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
         name = args[0]
         command = self.get_command(ctx, name)
         if command is not None:
@@ -365,11 +404,17 @@ class CrisisGroup(CrisisSubGroup):
 
         close = difflib.get_close_matches(name.lower(), [*COMMANDS, *ALIASES, "help"], n=3, cutoff=0.6)
         hint = f" Did you mean {' or '.join(f'`{c}`' for c in close)}?" if close else ""
-        raise click.UsageError(f"no command {name[:40]!r}.{hint} A country works too: `crisiscli now GB`.",
-                               ctx)
+        raise click.UsageError(f"no command {name[:40]!r}.{hint} A country works too: `crisiscli now GB`.", ctx)
 
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
         """Run, and turn every failure into a message and an exit code: never a traceback."""
         _harden_streams()
         argv = list(sys.argv[1:] if args is None else args)
@@ -379,8 +424,14 @@ class CrisisGroup(CrisisSubGroup):
         if command not in COMMANDS:
             command = "crisiscli"
         try:
-            result = super().main(args=argv, prog_name=prog_name or "crisiscli", complete_var=complete_var,
-                                  standalone_mode=False, windows_expand_args=windows_expand_args, **extra)
+            result = super().main(
+                args=argv,
+                prog_name=prog_name or "crisiscli",
+                complete_var=complete_var,
+                standalone_mode=False,
+                windows_expand_args=windows_expand_args,
+                **extra,
+            )
             code = result if isinstance(result, int) else 0
         except CrisisError as exc:
             code = _fail(state, exc.message, exc.exit_code, exc.code, exc.suggestions, argv, command)
@@ -390,8 +441,9 @@ class CrisisGroup(CrisisSubGroup):
                 code = 0
             else:
                 hint = f"\nRun `crisiscli {command if command != 'crisiscli' else ''} --help` for usage."
-                code = _fail(state, exc.format_message() + hint.replace("  ", " "), EXIT_USAGE, "usage", (),
-                             argv, command)
+                code = _fail(
+                    state, exc.format_message() + hint.replace("  ", " "), EXIT_USAGE, "usage", (), argv, command
+                )
         except click.ClickException as exc:
             code = _fail(state, exc.format_message(), exc.exit_code, "error", (), argv, command)
         except (click.Abort, KeyboardInterrupt):
@@ -405,8 +457,16 @@ class CrisisGroup(CrisisSubGroup):
         except Exception as exc:  # the last line of defence: a message, never a traceback
             if os.environ.get("CRISISCLI_DEBUG"):
                 raise
-            code = _fail(state, f"unexpected error ({type(exc).__name__}: {exc}); set CRISISCLI_DEBUG=1 for "
-                         "details and please report it", EXIT_UNEXPECTED, "unexpected", (), argv, command)
+            code = _fail(
+                state,
+                f"unexpected error ({type(exc).__name__}: {exc}); set CRISISCLI_DEBUG=1 for "
+                "details and please report it",
+                EXIT_UNEXPECTED,
+                "unexpected",
+                (),
+                argv,
+                command,
+            )
         if standalone_mode:
             sys.exit(code)
         return code
@@ -448,20 +508,54 @@ def _early_option(name: str) -> Callable[[click.Context, click.Parameter, Any], 
     return store
 
 
-@click.group(cls=CrisisGroup, invoke_without_command=True,
-             context_settings={"help_option_names": ["-h", "--help"]},
-             epilog=EXIT_CODES_HELP + "\n\nData: every number lists its source and the date it was checked.")
-@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
-              help="Show the tool and dataset versions.")
-@click.option("--format", "-f", type=click.Choice(FORMATS, case_sensitive=False), expose_value=False,
-              is_eager=True, callback=_early_option("fmt"), help="Output format for the command that follows.")
-@click.option("--json", is_flag=True, expose_value=False, is_eager=True,
-              callback=lambda ctx, p, v: _early_option("fmt")(ctx, p, "json" if v else None),
-              help="Same as --format json.")
-@click.option("-q", "--quiet", is_flag=True, expose_value=False, is_eager=True, callback=_early_option("quiet"),
-              help="No notices on stderr.")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), expose_value=False, is_eager=True,
-              callback=_early_option("color"), help="Colour: auto, always or never.")
+@click.group(
+    cls=CrisisGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EXIT_CODES_HELP + "\n\nData: every number lists its source and the date it was checked.",
+)
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the tool and dataset versions.",
+)
+@click.option(
+    "--format",
+    "-f",
+    type=click.Choice(FORMATS, case_sensitive=False),
+    expose_value=False,
+    is_eager=True,
+    callback=_early_option("fmt"),
+    help="Output format for the command that follows.",
+)
+@click.option(
+    "--json",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, p, v: _early_option("fmt")(ctx, p, "json" if v else None),
+    help="Same as --format json.",
+)
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_early_option("quiet"),
+    help="No notices on stderr.",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    expose_value=False,
+    is_eager=True,
+    callback=_early_option("color"),
+    help="Colour: auto, always or never.",
+)
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Crisis lines, emergency numbers and what helps, offline.
@@ -500,6 +594,7 @@ def _help_cmd(ctx: click.Context, command: tuple[str, ...]) -> None:
 
 # --- running and failing ----------------------------------------------------------------------
 
+
 def _wants_json(argv: list[str]) -> bool:
     """Before options are parsed (a usage error), guess the format from argv."""
     for i, arg in enumerate(argv):
@@ -511,15 +606,30 @@ def _wants_json(argv: list[str]) -> bool:
     return False
 
 
-def _fail(state: RunState, message: str, code: int, error_code: str, suggestions: tuple[str, ...],
-          argv: list[str], command: str) -> int:
+def _fail(
+    state: RunState,
+    message: str,
+    code: int,
+    error_code: str,
+    suggestions: tuple[str, ...],
+    argv: list[str],
+    command: str,
+) -> int:
     app = state.app
     json_mode = app.format == "json" if app else (state.fmt == "json" or _wants_json(argv))
     try:
         if json_mode:
-            envelope = render.envelope(command, None, None, None,
-                                       error={"code": error_code, "message": render.safe_text(message),
-                                              "suggestions": [render.safe_text(s) for s in suggestions]})
+            envelope = render.envelope(
+                command,
+                None,
+                None,
+                None,
+                error={
+                    "code": error_code,
+                    "message": render.safe_text(message),
+                    "suggestions": [render.safe_text(s) for s in suggestions],
+                },
+            )
             sys.stdout.write(envelope + "\n")
             sys.stdout.flush()
     except OSError:
@@ -547,8 +657,7 @@ def _os_failure(state: RunState, exc: OSError, argv: list[str], command: str) ->
     else:  # no file named: it was stdout that failed
         _silence_stdout()
         what = "could not write to standard output"
-    return _fail(state, f"{what}: {reason}", EXIT_UNEXPECTED, "os_error", (), argv,
-                 command)
+    return _fail(state, f"{what}: {reason}", EXIT_UNEXPECTED, "os_error", (), argv, command)
 
 
 def _silence_stdout() -> None:

@@ -66,6 +66,7 @@ COLORS = ("auto", "always", "never")
 
 def _check(key: str, value: Any) -> tuple[Any, str | None]:
     """(the value to use, or None for the default; a problem to report, or None)."""
+
     def wrong(kind: str) -> tuple[None, str]:
         return None, f"`{key}` must be {kind}, not {str(value)[:40]!r}"
 
@@ -79,8 +80,11 @@ def _check(key: str, value: Any) -> tuple[Any, str | None]:
                 return None, f"`country` {value[:40]!r} is not a country crisiscli knows"
         return value, None
     if key == "format":
-        return (value.lower(), None) if isinstance(value, str) and value.lower() in FORMATS \
+        return (
+            (value.lower(), None)
+            if isinstance(value, str) and value.lower() in FORMATS
             else wrong("one of " + ", ".join(FORMATS))
+        )
     if key == "color":
         return (value, None) if value in COLORS else wrong("one of " + ", ".join(COLORS))
     if key == "quiet":
@@ -127,8 +131,11 @@ def load_config(env: Mapping[str, str]) -> Config:
             problems.append(problem)
         elif checked is not None:
             values[key] = checked
-    warnings = (f"config file {path}: {'; '.join(problems)}; using the default for "
-                f"{'it' if len(problems) == 1 else 'them'}",) if problems else ()
+    warnings = (
+        (f"config file {path}: {'; '.join(problems)}; using the default for {'it' if len(problems) == 1 else 'them'}",)
+        if problems
+        else ()
+    )
     return Config(path=path, warnings=warnings, **values)
 
 

@@ -151,11 +151,11 @@ class Dataset:
             raise DatasetError(f"{path}: countries must be an object keyed by ISO code")
         major = schema.split(".")[0]
         if major != str(SUPPORTED_SCHEMA_MAJOR):
-            raise DatasetError(f"{path}: schema_version {schema} needs a newer crisiscli "
-                               "(pip install -U crisiscli)")
+            raise DatasetError(f"{path}: schema_version {schema} needs a newer crisiscli (pip install -U crisiscli)")
         self._doc = doc
-        self.info = DatasetInfo(schema_version=schema, dataset_version=version,
-                                generated_at=generated, origin=origin, path=path)
+        self.info = DatasetInfo(
+            schema_version=schema, dataset_version=version, generated_at=generated, origin=origin, path=path
+        )
         self.fallback: Mapping[str, Any] = doc.get("fallback") or {}
         self._raw_countries: Mapping[str, Any] = countries
         self._built: dict[str, Country] = {}
@@ -297,14 +297,16 @@ def load_active(env: Mapping[str, str] | None = None) -> Dataset:
         if candidate.info.dataset_version > best.info.dataset_version:
             best = candidate
     if reasons:
-        using = {"updated": "the updated copy", "previous": "the previous download",
-                 "bundled": "the data that came with crisiscli"}[best.info.origin]
+        using = {
+            "updated": "the updated copy",
+            "previous": "the previous download",
+            "bundled": "the data that came with crisiscli",
+        }[best.info.origin]
         best.warnings = [f"ignoring {'; '.join(reasons)}; using {using}"]
     return best
 
 
-def load_installed(directory: str, entry: Any, origin: str, env: Mapping[str, str],
-                   stamps: dict[str, Any]) -> Dataset:
+def load_installed(directory: str, entry: Any, origin: str, env: Mapping[str, str], stamps: dict[str, Any]) -> Dataset:
     """One installed copy named by the state file, checked: readable, the same bytes the update
     recorded, a supported schema, and a signature that still verifies (or a matching stamp)."""
     import hashlib

@@ -77,8 +77,9 @@ def locale_territory(env: Mapping[str, str]) -> tuple[str, str] | None:
     return None
 
 
-def detect(env: Mapping[str, str], config: Config, localtime: str = LOCALTIME,
-           timezone_file: str = TIMEZONE_FILE) -> Detected:
+def detect(
+    env: Mapping[str, str], config: Config, localtime: str = LOCALTIME, timezone_file: str = TIMEZONE_FILE
+) -> Detected:
     """The country to use when none was given, and why."""
     value = env.get("CRISISCLI_COUNTRY", "").strip()
     if value:

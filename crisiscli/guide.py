@@ -104,12 +104,21 @@ def topics() -> tuple[Topic, ...]:
     """Every `about` topic, in the order they are listed."""
     out = []
     for t in _read("guide.json")["topics"]:
-        out.append(Topic(
-            id=t["id"], title=t["title"], sensitive=t["sensitive"], summary=t["summary"],
-            sections=tuple(Section(s.get("heading"), tuple(s["paragraphs"])) for s in t["sections"]),
-            hope_action=t["hope_action"], sources=_sources(t["sources"]), content_note=t.get("content_note"),
-            myths=tuple(Myth(m["myth"], m["fact"]) for m in t.get("myths", [])),
-            see_also=tuple(t.get("see_also", [])), raw=t))
+        out.append(
+            Topic(
+                id=t["id"],
+                title=t["title"],
+                sensitive=t["sensitive"],
+                summary=t["summary"],
+                sections=tuple(Section(s.get("heading"), tuple(s["paragraphs"])) for s in t["sections"]),
+                hope_action=t["hope_action"],
+                sources=_sources(t["sources"]),
+                content_note=t.get("content_note"),
+                myths=tuple(Myth(m["myth"], m["fact"]) for m in t.get("myths", [])),
+                see_also=tuple(t.get("see_also", [])),
+                raw=t,
+            )
+        )
     return tuple(out)
 
 
@@ -118,11 +127,24 @@ def strategies() -> tuple[Strategy, ...]:
     """Every coping strategy, in the order they are listed."""
     out = []
     for s in _read("coping.json")["strategies"]:
-        out.append(Strategy(
-            id=s["id"], name=s["name"], category=s["category"], summary=s["summary"], steps=tuple(s["steps"]),
-            moment=s["moment"], suits=s["suits"], evidence=s["evidence"], cautions=tuple(s["cautions"]),
-            sources=_sources(s["sources"]), evidence_note=s.get("evidence_note"), one_line=s.get("one_line"),
-            next_step=s.get("next"), raw=s))
+        out.append(
+            Strategy(
+                id=s["id"],
+                name=s["name"],
+                category=s["category"],
+                summary=s["summary"],
+                steps=tuple(s["steps"]),
+                moment=s["moment"],
+                suits=s["suits"],
+                evidence=s["evidence"],
+                cautions=tuple(s["cautions"]),
+                sources=_sources(s["sources"]),
+                evidence_note=s.get("evidence_note"),
+                one_line=s.get("one_line"),
+                next_step=s.get("next"),
+                raw=s,
+            )
+        )
     return tuple(out)
 
 
@@ -138,8 +160,11 @@ def _find(text: str, items: tuple[Any, ...], what: str, label: str) -> Any:
     if len(prefixed) == 1:
         return prefixed[0]
     words = fold(text).split()
-    named = [item for item in items
-             if all(w in fold(str(getattr(item, "title", None) or getattr(item, "name", ""))) for w in words)]
+    named = [
+        item
+        for item in items
+        if all(w in fold(str(getattr(item, "title", None) or getattr(item, "name", ""))) for w in words)
+    ]
     if len(named) == 1:
         return named[0]
     import difflib
@@ -163,8 +188,11 @@ def choose_strategies(category: str | None = None, moment: str | None = None) ->
         raise UsageProblem(f"unknown category {category[:40]!r}; choose one of: {', '.join(CATEGORIES)}")
     if moment is not None and moment not in MOMENTS:
         raise UsageProblem(f"--moment takes now or later, not {moment[:40]!r}")
-    return [s for s in strategies() if (category is None or s.category == category)
-            and (moment is None or s.moment == moment)]
+    return [
+        s
+        for s in strategies()
+        if (category is None or s.category == category) and (moment is None or s.moment == moment)
+    ]
 
 
 def pick_random(candidates: list[Strategy], rng: random.Random | None = None) -> Strategy:

@@ -81,6 +81,7 @@ def _clock(text: str, allow_24: bool) -> time | None:
 
 def _transition(lo: int, hi: int, tz: tzinfo) -> datetime:
     """The first whole second in (lo, hi] whose UTC offset is that of `hi` (a zone change)."""
+
     def offset(ts: int) -> timedelta | None:
         return datetime.fromtimestamp(ts, UTC).astimezone(tz).utcoffset()
 
@@ -183,8 +184,9 @@ def status(hours: Hours, at: datetime, current: bool = True) -> OpenStatus:
             return OpenStatus(True, f"open {'now' if current else 'then'}, closes at {when}", local_end)
         if start > now:
             local_start = start.astimezone(tz)
-            return OpenStatus(False, f"closed, opens at {_hhmm(local_start)} "
-                                     f"({_DAY_LABELS[local_start.weekday()]})", local_start)
+            return OpenStatus(
+                False, f"closed, opens at {_hhmm(local_start)} ({_DAY_LABELS[local_start.weekday()]})", local_start
+            )
     return OpenStatus(False, "closed")
 
 
@@ -248,8 +250,7 @@ def parse_at(text: str, today: date | None = None) -> datetime:
         raise UsageProblem(f"--open-at needs a time as well as a date, {_EXAMPLE}; not {shown!r}")
     year = int(m.group("y"))
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise UsageProblem(f"--open-at: the year must be between {MIN_YEAR} and {MAX_YEAR}, {_EXAMPLE}; "
-                           f"not {shown!r}")
+        raise UsageProblem(f"--open-at: the year must be between {MIN_YEAR} and {MAX_YEAR}, {_EXAMPLE}; not {shown!r}")
     hour, minute = int(m.group("h")), int(m.group("mi") or 0)
     second = int(m.group("s") or 0)
     micro = int((m.group("f") or "0")[:6].ljust(6, "0"))

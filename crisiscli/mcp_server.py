@@ -88,8 +88,11 @@ GUIDE_INSTRUCTIONS = (
     "or injury detail; offer one step at a time. If the person may be in danger, give the emergency "
     "number from crisis_lines for their country first."
 )
-_INSTRUCTIONS_FOR = {"find_country": COUNTRY_INSTRUCTIONS, "coping_strategy": GUIDE_INSTRUCTIONS,
-                     "about": GUIDE_INSTRUCTIONS}
+_INSTRUCTIONS_FOR = {
+    "find_country": COUNTRY_INSTRUCTIONS,
+    "coping_strategy": GUIDE_INSTRUCTIONS,
+    "about": GUIDE_INSTRUCTIONS,
+}
 
 
 class Service:
@@ -121,8 +124,12 @@ class Service:
         from .clock import today
 
         info = dataset.info
-        return {"version": info.dataset_version, "generated_at": info.generated_at,
-                "age_days": dataset.age_days(today(self.env)), "origin": info.origin}
+        return {
+            "version": info.dataset_version,
+            "generated_at": info.generated_at,
+            "age_days": dataset.age_days(today(self.env)),
+            "origin": info.origin,
+        }
 
     def _dataset_warnings(self, dataset: "Dataset") -> list[str]:
         """What the CLI says on stderr about the data (skipped files, staleness), as warnings."""
@@ -133,16 +140,22 @@ class Service:
         age = dataset.age_days(today(self.env))
         stale_after = load_config(self.env).stale_after_days
         if age is not None and age > stale_after:
-            warnings.append(f"this crisis-line data is {age} days old (from {dataset.info.generated_at}); "
-                            "numbers may have changed. Run `crisiscli update` to get newer data.")
+            warnings.append(
+                f"this crisis-line data is {age} days old (from {dataset.info.generated_at}); "
+                "numbers may have changed. Run `crisiscli update` to get newer data."
+            )
         return warnings
 
-    def result(self, tool: str, data: Any, dataset: "Dataset", warnings: list[str] | None = None,
-               **extra: Any) -> dict[str, Any]:
+    def result(
+        self, tool: str, data: Any, dataset: "Dataset", warnings: list[str] | None = None, **extra: Any
+    ) -> dict[str, Any]:
         """The versioned result every tool returns (see the module docstring)."""
-        doc: dict[str, Any] = {"schema_version": MCP_SCHEMA_VERSION, "tool": tool,
-                               "instructions": _INSTRUCTIONS_FOR.get(tool, RESULT_INSTRUCTIONS),
-                               "dataset": self.meta(dataset)}
+        doc: dict[str, Any] = {
+            "schema_version": MCP_SCHEMA_VERSION,
+            "tool": tool,
+            "instructions": _INSTRUCTIONS_FOR.get(tool, RESULT_INSTRUCTIONS),
+            "dataset": self.meta(dataset),
+        }
         doc.update(extra)
         doc["data"] = data
         doc["warnings"] = [*self._dataset_warnings(dataset), *(warnings or [])]
@@ -154,10 +167,17 @@ class Service:
             dataset_meta: dict[str, Any] | None = self.meta(self.dataset())
         except CrisisError:
             dataset_meta = None
-        return {"schema_version": MCP_SCHEMA_VERSION, "tool": tool,
-                "instructions": _INSTRUCTIONS_FOR.get(tool, RESULT_INSTRUCTIONS), "dataset": dataset_meta,
-                "error": {"code": exc.code, "message": render.safe_text(exc.message),
-                          "suggestions": [render.safe_text(s) for s in exc.suggestions]}}
+        return {
+            "schema_version": MCP_SCHEMA_VERSION,
+            "tool": tool,
+            "instructions": _INSTRUCTIONS_FOR.get(tool, RESULT_INSTRUCTIONS),
+            "dataset": dataset_meta,
+            "error": {
+                "code": exc.code,
+                "message": render.safe_text(exc.message),
+                "suggestions": [render.safe_text(s) for s in exc.suggestions],
+            },
+        }
 
     def resolve(self, text: str) -> tuple[str, str]:
         """(ISO code, how) for a country as an assistant passes it: a code or name as the CLI
@@ -171,16 +191,26 @@ class Service:
                 return found[0], "description"
             if len(found) > 1:  # the CLI has no such case: say so rather than "unknown"
                 names = [countries.country_name(code) for code in found]
-                raise UnknownCountry(f"{' '.join(text.split())[:60]!r} names more than one country "
-                                     f"({', '.join(names)}); ask which one and pass its code "
-                                     f"({', '.join(found)})", suggestions=found, code="ambiguous_country") from None
+                raise UnknownCountry(
+                    f"{' '.join(text.split())[:60]!r} names more than one country "
+                    f"({', '.join(names)}); ask which one and pass its code "
+                    f"({', '.join(found)})",
+                    suggestions=found,
+                    code="ambiguous_country",
+                ) from None
             raise
 
     # --- tools ---------------------------------------------------------------------------------
 
-    def crisis_lines(self, country: str, topic: str | None = None, audience: str | None = None,
-                     channel: str | None = None, language: str | None = None,
-                     open_now: bool = False) -> dict[str, Any]:
+    def crisis_lines(
+        self,
+        country: str,
+        topic: str | None = None,
+        audience: str | None = None,
+        channel: str | None = None,
+        language: str | None = None,
+        open_now: bool = False,
+    ) -> dict[str, Any]:
         """The country's emergency numbers and lines, as `crisiscli lines COUNTRY --json` chooses
         and orders them (confirmed first), each line with `confirmation`, `open_status` (open now,
         in the line's own time zone), its channels, `evidence_date` and `source_url`. When the
@@ -208,18 +238,19 @@ class Service:
                 continue
             chosen.append(_line_json(line, state, day))
         if unknown:
-            warnings.append(f"{unknown} line(s) with unknown opening hours are not shown; "
-                            "ask again without open_now to see them.")
+            warnings.append(
+                f"{unknown} line(s) with unknown opening hours are not shown; ask again without open_now to see them."
+            )
         data = _country_json(record)
         data["lines"] = chosen
         if not found and not filters.is_empty():
-            warnings.append(f"no line in {record.name} matches {filters.describe()}; "
-                            "the emergency number still works")
+            warnings.append(f"no line in {record.name} matches {filters.describe()}; the emergency number still works")
             near = nearest_lines(record, filters, day)
             if near is not None:
-                data["nearest"] = {"dropped": near.dropped,
-                                   "lines": [_line_json(line, line_status(line, moment), day)
-                                             for line in near.section.lines]}
+                data["nearest"] = {
+                    "dropped": near.dropped,
+                    "lines": [_line_json(line, line_status(line, moment), day) for line in near.section.lines],
+                }
         elif not chosen and open_now:
             warnings.append(f"no line in {record.name} is known to be open then; the emergency number still works")
         if open_now or not filters.is_empty():
@@ -228,8 +259,7 @@ class Service:
             extra = [line for line in crisis_lines(record, day)[:2] if line.id not in shown]
             if extra:
                 data["also_24_7"] = [_line_json(line, line_status(line, moment), day) for line in extra]
-        return self.result("crisis_lines", data, dataset, warnings, country_source=how,
-                           checked_at=moment.isoformat())
+        return self.result("crisis_lines", data, dataset, warnings, country_source=how, checked_at=moment.isoformat())
 
     def emergency_numbers(self, country: str) -> dict[str, Any]:
         """The country's emergency numbers only (general first), with their sources."""
@@ -247,8 +277,9 @@ class Service:
         data: dict[str, Any] = {"iso2": code, "name": name, "emergency": [], "lines": []}
         if dataset.fallback.get("url"):
             data["fallback"] = {"name": dataset.fallback.get("name"), "url": dataset.fallback["url"]}
-        return self.result(tool, data, dataset, [f"no data for {name} yet; call your local emergency number"],
-                           country_source=how)
+        return self.result(
+            tool, data, dataset, [f"no data for {name} yet; call your local emergency number"], country_source=how
+        )
 
     def find_country(self, text: str) -> dict[str, Any]:
         """ISO codes for a code, a name or a description ("somewhere in the UK"); several
@@ -262,13 +293,19 @@ class Service:
                 raise
             how = "description"
         table = {c.iso2: c for c in countries.all_countries()}
-        matches = [{"iso2": code, "iso3": table[code].iso3 if code in table else None,
-                    "name": countries.country_name(code), "has_data": code in dataset} for code in codes]
+        matches = [
+            {
+                "iso2": code,
+                "iso3": table[code].iso3 if code in table else None,
+                "name": countries.country_name(code),
+                "has_data": code in dataset,
+            }
+            for code in codes
+        ]
         warnings = []
         if len(codes) > 1:
             warnings.append("the text names more than one country; ask which one the person is in")
-        data = {"query": " ".join(text.split())[:100], "how": how, "ambiguous": len(codes) > 1,
-                "matches": matches}
+        data = {"query": " ".join(text.split())[:100], "how": how, "ambiguous": len(codes) > 1, "matches": matches}
         return self.result("find_country", data, dataset, warnings)
 
     def search_lines(self, query: str, country: str | None = None) -> dict[str, Any]:
@@ -319,10 +356,20 @@ class Service:
         rows = []
         for c in dataset.countries():
             emergency = c.general_emergency
-            rows.append({"iso2": c.iso2, "name": c.name, "emergency": emergency.number if emergency else "",
-                         "lines": sum(1 for line in c.lines if line.is_active)})
-        data = {"countries": len(rows), "schema_version": dataset.info.schema_version,
-                "fallback": dict(dataset.fallback) if dataset.fallback else None, "by_country": rows}
+            rows.append(
+                {
+                    "iso2": c.iso2,
+                    "name": c.name,
+                    "emergency": emergency.number if emergency else "",
+                    "lines": sum(1 for line in c.lines if line.is_active),
+                }
+            )
+        data = {
+            "countries": len(rows),
+            "schema_version": dataset.info.schema_version,
+            "fallback": dict(dataset.fallback) if dataset.fallback else None,
+            "by_country": rows,
+        }
         return self.result("dataset", data, dataset)
 
     def find_help(self, country: str) -> str:
@@ -336,8 +383,9 @@ class Service:
         record = dataset.country(code)
         always = crisis_lines(record, today(self.env)) if record else []
         # has_plan is always False: the safety plan never leaves the machine, not even to an assistant.
-        page = render_guide.now_page(record, always, guide.grounding_step(), False, 80, False,
-                                     dataset.fallback.get("url"))
+        page = render_guide.now_page(
+            record, always, guide.grounding_step(), False, 80, False, dataset.fallback.get("url")
+        )
         meta = self.meta(dataset)
         name = record.name if record else countries.country_name(code)
         return render.safe_text(
@@ -346,7 +394,9 @@ class Service:
             "number exactly as written here; never paraphrase or reformat a number. "
             f"The help below is from crisiscli's sourced dataset (version {meta['version']}, generated "
             f"{meta['generated_at']}, {meta['age_days']} days old). For every line and its hours, call "
-            f"the crisis_lines tool with country {code}.\n\n{page}", multiline=True)
+            f"the crisis_lines tool with country {code}.\n\n{page}",
+            multiline=True,
+        )
 
 
 def line_status(line: "Line", moment: "datetime") -> "OpenStatus":
@@ -367,8 +417,11 @@ def _line_json(line: "Line", state: "OpenStatus", day: "date") -> dict[str, Any]
 
     data = line.to_dict()
     data["confirmation"] = judge(line, day).to_dict()
-    data["open_status"] = {"open": state.open, "text": state.text,
-                           "changes_at": state.changes_at.isoformat() if state.changes_at else None}
+    data["open_status"] = {
+        "open": state.open,
+        "text": state.text,
+        "changes_at": state.changes_at.isoformat() if state.changes_at else None,
+    }
     data["channels"] = sorted(line.channels())
     data["evidence_date"] = evidence_date(line)
     source = best_source(line.provenance.sources)
@@ -380,8 +433,12 @@ def _country_json(country: "Country") -> dict[str, Any]:
     """{iso2, name, emergency, lines, ...}: the CLI's section, the general emergency number first."""
     first = country.general_emergency
     ordered = sorted(country.emergency, key=lambda e: e is not first)
-    data: dict[str, Any] = {"iso2": country.iso2, "name": country.name,
-                            "emergency": [e.to_dict() for e in ordered], "lines": []}
+    data: dict[str, Any] = {
+        "iso2": country.iso2,
+        "name": country.name,
+        "emergency": [e.to_dict() for e in ordered],
+        "lines": [],
+    }
     if country.no_national_line_note:
         data["no_national_line_note"] = country.no_national_line_note
     return data
@@ -416,22 +473,27 @@ def countries_in(text: str) -> list[str]:
 
 # --- the SDK side -------------------------------------------------------------------------------
 
+
 def _sdk() -> tuple[type, Any]:
     """(server class, mcp.types) from whichever SDK line is installed; a clear usage error
     naming the install command when none is."""
     try:
         import mcp.types as mcp_types
     except ImportError:
-        raise UsageProblem(f"`crisiscli mcp` needs the optional MCP support; install it with: {INSTALL_COMMAND}",
-                           code="missing_extra") from None
+        raise UsageProblem(
+            f"`crisiscli mcp` needs the optional MCP support; install it with: {INSTALL_COMMAND}", code="missing_extra"
+        ) from None
     try:
         from mcp.server.mcpserver import MCPServer as server_class  # mcp 2.x
     except ImportError:
         try:
             from mcp.server.fastmcp import FastMCP as server_class  # mcp 1.x
         except ImportError:
-            raise UsageProblem("the installed mcp package is too old or incomplete for `crisiscli mcp`; "
-                               f"upgrade it with: {INSTALL_COMMAND}", code="missing_extra") from None
+            raise UsageProblem(
+                "the installed mcp package is too old or incomplete for `crisiscli mcp`; "
+                f"upgrade it with: {INSTALL_COMMAND}",
+                code="missing_extra",
+            ) from None
     return server_class, mcp_types
 
 
@@ -458,94 +520,155 @@ def build_server(service: Service | None = None) -> Any:
             doc = answer()
         except CrisisError as exc:
             doc = service.error(tool, exc)
-            return types.CallToolResult(content=[types.TextContent(type="text", text=doc["error"]["message"])],
-                                        structuredContent=doc, isError=True)
+            return types.CallToolResult(
+                content=[types.TextContent(type="text", text=doc["error"]["message"])],
+                structuredContent=doc,
+                isError=True,
+            )
         except Exception as exc:  # a bug must not take the server down with it
             log.exception("tool %s failed", tool)
             unexpected = CrisisError(f"unexpected error ({type(exc).__name__}); please report it", code="unexpected")
             doc = service.error(tool, unexpected)
-            return types.CallToolResult(content=[types.TextContent(type="text", text=doc["error"]["message"])],
-                                        structuredContent=doc, isError=True)
-        return types.CallToolResult(content=[types.TextContent(type="text", text=_dumps(doc))],
-                                    structuredContent=doc, isError=False)
+            return types.CallToolResult(
+                content=[types.TextContent(type="text", text=doc["error"]["message"])],
+                structuredContent=doc,
+                isError=True,
+            )
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=_dumps(doc))], structuredContent=doc, isError=False
+        )
 
-    server = server_class(name=SERVER_NAME, instructions=INSTRUCTIONS, lifespan=_stdout_is_protocol_only,
-                          log_level="DEBUG" if service.env.get("CRISISCLI_DEBUG") else "WARNING")
+    server = server_class(
+        name=SERVER_NAME,
+        instructions=INSTRUCTIONS,
+        lifespan=_stdout_is_protocol_only,
+        log_level="DEBUG" if service.env.get("CRISISCLI_DEBUG") else "WARNING",
+    )
     read_only: dict[str, Any] = {}
     if hasattr(types, "ToolAnnotations"):
         read_only["annotations"] = types.ToolAnnotations(readOnlyHint=True, openWorldHint=False)
 
-    Country = Annotated[str, Field(description="ISO code (GB, GBR) or name in English or the country's "
-                                               "own language (Deutschland, España), any case.")]
+    Country = Annotated[
+        str,
+        Field(
+            description="ISO code (GB, GBR) or name in English or the country's "
+            "own language (Deutschland, España), any case."
+        ),
+    ]
 
-    @server.tool(name="crisis_lines", **read_only, description=(
-        "Verified crisis lines and emergency numbers for one country, from crisiscli's sourced, dated "
-        "dataset: each line with hours and whether it is open now (in the line's own time zone), how "
-        "to reach it, cost, languages, evidence date and source. With filters, `also_24_7` keeps the "
-        "24/7 crisis lines for everyone. Use only these numbers; give the emergency number first; "
-        "copy numbers exactly."))
+    @server.tool(
+        name="crisis_lines",
+        **read_only,
+        description=(
+            "Verified crisis lines and emergency numbers for one country, from crisiscli's sourced, dated "
+            "dataset: each line with hours and whether it is open now (in the line's own time zone), how "
+            "to reach it, cost, languages, evidence date and source. With filters, `also_24_7` keeps the "
+            "24/7 crisis lines for everyone. Use only these numbers; give the emergency number first; "
+            "copy numbers exactly."
+        ),
+    )
     def crisis_lines(
         country: Country,
         topic: Annotated[str | None, Field(description="Only lines for this topic: " + ", ".join(TOPICS))] = None,
-        audience: Annotated[str | None, Field(description="Only lines for this audience: "
-                                                          + ", ".join(AUDIENCES))] = None,
-        channel: Annotated[str | None, Field(description="Only lines reachable this way: "
-                                                         + ", ".join(CHANNELS))] = None,
-        language: Annotated[str | None, Field(description="Only lines that speak this language code "
-                                                          "(en, fr, pt-BR)")] = None,
-        open_now: Annotated[bool, Field(description="Only lines open now (the emergency numbers always "
-                                                    "stay)")] = False,
+        audience: Annotated[
+            str | None, Field(description="Only lines for this audience: " + ", ".join(AUDIENCES))
+        ] = None,
+        channel: Annotated[
+            str | None, Field(description="Only lines reachable this way: " + ", ".join(CHANNELS))
+        ] = None,
+        language: Annotated[
+            str | None, Field(description="Only lines that speak this language code (en, fr, pt-BR)")
+        ] = None,
+        open_now: Annotated[bool, Field(description="Only lines open now (the emergency numbers always stay)")] = False,
     ) -> types.CallToolResult:
-        return respond("crisis_lines", lambda: service.crisis_lines(country, topic, audience, channel,
-                                                                    language, open_now))
+        return respond(
+            "crisis_lines", lambda: service.crisis_lines(country, topic, audience, channel, language, open_now)
+        )
 
-    @server.tool(name="emergency_numbers", **read_only, description=(
-        "The emergency numbers (police, ambulance, fire, general) for one country, with sources. Give the "
-        "general one first and copy it exactly."))
+    @server.tool(
+        name="emergency_numbers",
+        **read_only,
+        description=(
+            "The emergency numbers (police, ambulance, fire, general) for one country, with sources. Give the "
+            "general one first and copy it exactly."
+        ),
+    )
     def emergency_numbers(country: Country) -> types.CallToolResult:
         return respond("emergency_numbers", lambda: service.emergency_numbers(country))
 
-    @server.tool(name="find_country", **read_only, description=(
-        "Resolve a country code, a name in any language, or a short description without a city "
-        "(\"somewhere in the UK\") to ISO 3166-1 codes; several candidates, marked ambiguous, when the "
-        "text names more than one; says whether crisiscli has lines there."))
-    def find_country(text: Annotated[str, Field(description="What the person said about where they are.")]
-                     ) -> types.CallToolResult:
+    @server.tool(
+        name="find_country",
+        **read_only,
+        description=(
+            "Resolve a country code, a name in any language, or a short description without a city "
+            '("somewhere in the UK") to ISO 3166-1 codes; several candidates, marked ambiguous, when the '
+            "text names more than one; says whether crisiscli has lines there."
+        ),
+    )
+    def find_country(
+        text: Annotated[str, Field(description="What the person said about where they are.")],
+    ) -> types.CallToolResult:
         return respond("find_country", lambda: service.find_country(text))
 
-    @server.tool(name="search_lines", **read_only, description=(
-        "Search every country's crisis lines by name, operator, topic, audience, language or phone "
-        "number (a retired number finds the line that replaced it). Use only the numbers returned."))
+    @server.tool(
+        name="search_lines",
+        **read_only,
+        description=(
+            "Search every country's crisis lines by name, operator, topic, audience, language or phone "
+            "number (a retired number finds the line that replaced it). Use only the numbers returned."
+        ),
+    )
     def search_lines(
-        query: Annotated[str, Field(description="Words or a number, e.g. samaritans, lgbt, \"116 123\".")],
+        query: Annotated[str, Field(description='Words or a number, e.g. samaritans, lgbt, "116 123".')],
         country: Annotated[str | None, Field(description="Only lines in this country (code or name).")] = None,
     ) -> types.CallToolResult:
         return respond("search_lines", lambda: service.search_lines(query, country))
 
-    @server.tool(name="coping_strategy", **read_only, description=(
-        "Sourced coping strategies with steps and cautions, written to safe-messaging guidelines: "
-        "moment \"now\" (works within minutes) or \"later\" (builds over time). Offer one at a time."))
-    def coping_strategy(moment: Annotated[str, Field(description="now or later")] = "now"
-                        ) -> types.CallToolResult:
+    @server.tool(
+        name="coping_strategy",
+        **read_only,
+        description=(
+            "Sourced coping strategies with steps and cautions, written to safe-messaging guidelines: "
+            'moment "now" (works within minutes) or "later" (builds over time). Offer one at a time.'
+        ),
+    )
+    def coping_strategy(moment: Annotated[str, Field(description="now or later")] = "now") -> types.CallToolResult:
         return respond("coping_strategy", lambda: service.coping_strategy(moment))
 
-    @server.tool(name="about", **read_only, description=(
-        "Short, sourced explanations about self-harm (what it is, why people do it, signs, myths, how "
-        "to support someone, getting help in a crisis). No topic lists the topic ids."))
-    def about(topic: Annotated[str | None, Field(description="A topic id such as what-is-self-harm, its "
-                                                             "start (myths), or words from its title.")] = None
-              ) -> types.CallToolResult:
+    @server.tool(
+        name="about",
+        **read_only,
+        description=(
+            "Short, sourced explanations about self-harm (what it is, why people do it, signs, myths, how "
+            "to support someone, getting help in a crisis). No topic lists the topic ids."
+        ),
+    )
+    def about(
+        topic: Annotated[
+            str | None,
+            Field(description="A topic id such as what-is-self-harm, its start (myths), or words from its title."),
+        ] = None,
+    ) -> types.CallToolResult:
         return respond("about", lambda: service.about(topic))
 
-    @server.resource(DATASET_URI, name="dataset", mime_type="application/json", description=(
-        "The active crisis-line dataset: version, generation date, age, origin, and every country "
-        "with its emergency number and number of lines."))
+    @server.resource(
+        DATASET_URI,
+        name="dataset",
+        mime_type="application/json",
+        description=(
+            "The active crisis-line dataset: version, generation date, age, origin, and every country "
+            "with its emergency number and number of lines."
+        ),
+    )
     def dataset_resource() -> str:
         return _dumps(service.dataset_summary())
 
-    @server.prompt(name=PROMPT_NAME, description="Someone may be in crisis: find help for COUNTRY (the "
-                                                 "`crisiscli now` screen: emergency number, 24/7 lines, "
-                                                 "one thing to try).")
+    @server.prompt(
+        name=PROMPT_NAME,
+        description="Someone may be in crisis: find help for COUNTRY (the "
+        "`crisiscli now` screen: emergency number, 24/7 lines, "
+        "one thing to try).",
+    )
     def find_help(country: str) -> str:
         try:
             return service.find_help(country)
@@ -583,4 +706,3 @@ def serve(env: Mapping[str, str] | None = None) -> None:
     server = build_server(service)
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
     server.run("stdio")
-

@@ -50,6 +50,7 @@ class Source(NamedTuple):
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
 
+
 class Provenance(NamedTuple):
     sources: tuple[Source, ...]
     last_verified: str
@@ -62,6 +63,7 @@ class Provenance(NamedTuple):
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
 
+
 class Schedule(NamedTuple):
     days: tuple[str, ...]
     open: str
@@ -69,6 +71,7 @@ class Schedule(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
+
 
 class Hours(NamedTuple):
     always_open: bool
@@ -79,6 +82,7 @@ class Hours(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
+
 
 class Contact(NamedTuple):
     type: str
@@ -102,6 +106,7 @@ class Contact(NamedTuple):
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
 
+
 class PreviousNumber(NamedTuple):
     digits: str
     note: str
@@ -109,6 +114,7 @@ class PreviousNumber(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
+
 
 class Line(NamedTuple):
     id: str
@@ -143,6 +149,7 @@ class Line(NamedTuple):
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
 
+
 class Emergency(NamedTuple):
     number: str
     digits: str
@@ -155,6 +162,7 @@ class Emergency(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
+
 
 class Country(NamedTuple):
     iso2: str
@@ -174,6 +182,7 @@ class Country(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
+
 
 class DatasetInfo(NamedTuple):
     schema_version: str
@@ -212,8 +221,7 @@ _NESTED: Mapping[type, Mapping[str, type]] = {
     Provenance: {"sources": Source},
     Hours: {"schedule": Schedule},
     Contact: {"hours_override": Hours, "sources": Source},
-    Line: {"contacts": Contact, "hours": Hours, "previous_numbers": PreviousNumber,
-           "provenance": Provenance},
+    Line: {"contacts": Contact, "hours": Hours, "previous_numbers": PreviousNumber, "provenance": Provenance},
     Emergency: {"sources": Source},
     Country: {"emergency": Emergency, "lines": Line},
 }

@@ -52,28 +52,46 @@ class Section:
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("warning_signs", "Signs that a hard time may be starting",
-            "How do you notice that things are starting to get too much? It might be a thought, "
-            "a feeling, a place, a time of day or something you find yourself doing."),
-    Section("coping_alone", "Things I can do by myself",
-            "What helps, even a little, when you are on your own? Small things count: a song, "
-            "a walk, a game, a warm drink, breathing slowly."),
-    Section("distractions", "People and places that take my mind off things",
-            "Who could you be around, or where could you go, for a change of scene? This part is "
-            "for company and distraction; you do not have to talk about how you feel."),
-    Section("people_to_ask", "People I can ask for help",
-            "Who could you tell that you are having a hard time? Write their name and how to "
-            "reach them."),
-    Section("professionals", "Professionals and crisis lines",
-            "Services you can contact when you need more support. The emergency number and "
-            "24/7 lines for your country are filled in; add your doctor, a therapist or a local "
-            "service if you have one."),
-    Section("safer_surroundings", "Making where I am safer",
-            "What could you do, or who could help you, to make where you are safer while things "
-            "are hard?"),
-    Section("reasons_for_living", "What matters most to me",
-            "What matters to you and is worth holding on to? People, animals, hopes, plans or "
-            "small everyday things."),
+    Section(
+        "warning_signs",
+        "Signs that a hard time may be starting",
+        "How do you notice that things are starting to get too much? It might be a thought, "
+        "a feeling, a place, a time of day or something you find yourself doing.",
+    ),
+    Section(
+        "coping_alone",
+        "Things I can do by myself",
+        "What helps, even a little, when you are on your own? Small things count: a song, "
+        "a walk, a game, a warm drink, breathing slowly.",
+    ),
+    Section(
+        "distractions",
+        "People and places that take my mind off things",
+        "Who could you be around, or where could you go, for a change of scene? This part is "
+        "for company and distraction; you do not have to talk about how you feel.",
+    ),
+    Section(
+        "people_to_ask",
+        "People I can ask for help",
+        "Who could you tell that you are having a hard time? Write their name and how to reach them.",
+    ),
+    Section(
+        "professionals",
+        "Professionals and crisis lines",
+        "Services you can contact when you need more support. The emergency number and "
+        "24/7 lines for your country are filled in; add your doctor, a therapist or a local "
+        "service if you have one.",
+    ),
+    Section(
+        "safer_surroundings",
+        "Making where I am safer",
+        "What could you do, or who could help you, to make where you are safer while things are hard?",
+    ),
+    Section(
+        "reasons_for_living",
+        "What matters most to me",
+        "What matters to you and is worth holding on to? People, animals, hopes, plans or small everyday things.",
+    ),
 )
 SECTION_KEYS: tuple[str, ...] = tuple(s.key for s in SECTIONS)
 META_KEYS = ("version", "created", "updated", "country")
@@ -83,6 +101,7 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
 # --- errors -----------------------------------------------------------------------------------
+
 
 class PlanInvalid(UsageProblem):
     """Plan text that breaks a rule (a file to import, an item to add); exit 2.
@@ -156,6 +175,7 @@ class NotSavedKeptAside(CrisisError):
 
 # --- the plan ---------------------------------------------------------------------------------
 
+
 @dataclass
 class Plan:
     """A safety plan: each part a list of items in the person's own words, plus a little metadata.
@@ -173,8 +193,12 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         """The file's shape, which is also `plan show --format json`'s data and what --from-file reads."""
-        doc: dict[str, Any] = {"version": self.version, "created": self.created,
-                               "updated": self.updated, "country": self.country}
+        doc: dict[str, Any] = {
+            "version": self.version,
+            "created": self.created,
+            "updated": self.updated,
+            "country": self.country,
+        }
         for key in SECTION_KEYS:
             doc[key] = list(self.sections.get(key, []))
         return doc
@@ -204,11 +228,15 @@ def resolve_section(text: str) -> str:
     close = difflib.get_close_matches(wanted, SECTION_KEYS, n=2, cutoff=0.6)
     shown = text[:40]
     hint = f" (did you mean {' or '.join(close)}?)" if close else ""
-    raise UsageProblem(f"there is no part called {shown!r} in the plan{hint}; use a number from 1 to "
-                       f"{len(SECTIONS)} or one of: {', '.join(SECTION_KEYS)}", suggestions=close)
+    raise UsageProblem(
+        f"there is no part called {shown!r} in the plan{hint}; use a number from 1 to "
+        f"{len(SECTIONS)} or one of: {', '.join(SECTION_KEYS)}",
+        suggestions=close,
+    )
 
 
 # --- checking items and documents -------------------------------------------------------------
+
 
 def clean_item(value: Any, where: str) -> str:
     """One item as stored: line breaks and tabs become spaces, ends trimmed; no control
@@ -220,20 +248,23 @@ def clean_item(value: Any, where: str) -> str:
     for ch in text:
         code = ord(ch)
         if code < 0x20 or 0x7F <= code < 0xA0:
-            raise PlanInvalid(f"{where} contains a control character (such as a terminal escape); "
-                              "remove it and try again")
+            raise PlanInvalid(
+                f"{where} contains a control character (such as a terminal escape); remove it and try again"
+            )
         if 0xD800 <= code < 0xE000:
             raise PlanInvalid(f"{where} is not valid Unicode text")
     if len(text) > MAX_ITEM_CHARS:
-        raise PlanInvalid(f"{where} is {len(text):,} characters long; an item can be at most "
-                          f"{MAX_ITEM_CHARS:,}. Shorten it or split it into two items")
+        raise PlanInvalid(
+            f"{where} is {len(text):,} characters long; an item can be at most "
+            f"{MAX_ITEM_CHARS:,}. Shorten it or split it into two items"
+        )
     return text
 
 
 def clean_items(values: Any, key: str) -> list[str]:
     """A part's list of items, cleaned; empty items are dropped, more than MAX_ITEMS is an error."""
     if not isinstance(values, list):
-        raise PlanInvalid(f"`{key}` must be a list of text items, like [\"first\", \"second\"]")
+        raise PlanInvalid(f'`{key}` must be a list of text items, like ["first", "second"]')
     items = [t for i, v in enumerate(values, 1) if (t := clean_item(v, f"item {i} of `{key}`"))]
     if len(items) > MAX_ITEMS:
         raise PlanInvalid(f"`{key}` has {len(items)} items; a part can hold at most {MAX_ITEMS}")
@@ -258,23 +289,32 @@ def plan_from_document(doc: Any, what: str = "the plan") -> Plan:
     unknown = [str(k)[:40] for k in doc if k not in SECTION_KEYS and k not in META_KEYS]
     if unknown:
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
-        raise PlanInvalid(f"{what} has unknown key(s) {', '.join(repr(k) for k in unknown[:5])}{more}; "
-                          f"the parts are: {', '.join(SECTION_KEYS)}")
+        raise PlanInvalid(
+            f"{what} has unknown key(s) {', '.join(repr(k) for k in unknown[:5])}{more}; "
+            f"the parts are: {', '.join(SECTION_KEYS)}"
+        )
     version = doc.get("version", PLAN_VERSION)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise PlanInvalid(f"`version` in {what} must be a whole number such as {PLAN_VERSION}")
     if version > PLAN_VERSION:
-        raise PlanTooNew(f"{what} was written by a newer crisiscli (plan version {version}); "
-                         "update crisiscli to use it. The file has not been changed")
+        raise PlanTooNew(
+            f"{what} was written by a newer crisiscli (plan version {version}); "
+            "update crisiscli to use it. The file has not been changed"
+        )
     country = doc.get("country")
     if country is not None:
         if not isinstance(country, str) or not _COUNTRY.match(country.upper()):
             raise PlanInvalid(f"`country` in {what} must be a two-letter country code such as GB, or null")
         country = country.upper()
     sections = {key: clean_items(doc[key], key) if key in doc else [] for key in SECTION_KEYS}
-    return Plan(sections=sections, country=country, created=_mark(doc.get("created"), "created"),
-                updated=_mark(doc.get("updated"), "updated"), version=PLAN_VERSION,
-                missing=frozenset(k for k in SECTION_KEYS if k not in doc))
+    return Plan(
+        sections=sections,
+        country=country,
+        created=_mark(doc.get("created"), "created"),
+        updated=_mark(doc.get("updated"), "updated"),
+        version=PLAN_VERSION,
+        missing=frozenset(k for k in SECTION_KEYS if k not in doc),
+    )
 
 
 def parse_plan_json(data: bytes, what: str = "the plan") -> Plan:
@@ -295,6 +335,7 @@ def parse_plan_json(data: bytes, what: str = "the plan") -> Plan:
 
 # --- editing (pure functions: a new list, or a PlanInvalid / UsageProblem) -------------------
 
+
 def add_items(items: Sequence[str], texts: Sequence[str], key: str) -> list[str]:
     """`items` with `texts` appended (cleaned; blank ones are an error, not silently skipped)."""
     new = list(items)
@@ -303,8 +344,7 @@ def add_items(items: Sequence[str], texts: Sequence[str], key: str) -> list[str]
         if not cleaned:
             raise PlanInvalid("there is nothing to add: the text is empty")
         if len(new) >= MAX_ITEMS:
-            raise PlanInvalid(f"`{key}` already holds {MAX_ITEMS} items, the most a part can hold; "
-                              "remove one first")
+            raise PlanInvalid(f"`{key}` already holds {MAX_ITEMS} items, the most a part can hold; remove one first")
         new.append(cleaned)
     return new
 
@@ -313,8 +353,9 @@ def _check_number(n: int, items: Sequence[str], key: str) -> None:
     if not 1 <= n <= len(items):
         if not items:
             raise UsageProblem(f"`{key}` has no items yet, so there is no item {n}")
-        raise UsageProblem(f"there is no item {n} in `{key}`; its items are numbered 1 to {len(items)} "
-                           "(see `crisiscli plan show`)")
+        raise UsageProblem(
+            f"there is no item {n} in `{key}`; its items are numbered 1 to {len(items)} (see `crisiscli plan show`)"
+        )
 
 
 def remove_items(items: Sequence[str], numbers: Sequence[int], key: str) -> list[str]:
@@ -346,6 +387,7 @@ def parse_editor_text(text: str, key: str) -> list[str]:
 
 # --- pre-filling professionals from the dataset -----------------------------------------------
 
+
 def prefill_professionals(dataset: Any, iso2: str | None) -> list[str]:
     """The country's emergency number and up to PREFILL_LINES 24/7 lines you can call or text,
     as plan items. Why from the dataset: numbers are never written from memory (DESIGN.md
@@ -362,8 +404,7 @@ def prefill_professionals(dataset: Any, iso2: str | None) -> list[str]:
     emergency = country.general_emergency
     if emergency is not None:
         items.append(f"Emergency number: {emergency.number}")
-    chosen = [line for line in find_lines(country)
-              if line.hours.always_open and line.channels() & {"voice", "sms"}]
+    chosen = [line for line in find_lines(country) if line.hours.always_open and line.channels() & {"voice", "sms"}]
     for line in chosen[:PREFILL_LINES]:
         labels, seen = [], set()
         for contact in line.contacts:
@@ -384,7 +425,7 @@ EDIT_PREFIX = ".edit-"
 # How every file save_plan writes begins (json.dumps of to_dict, version first, indent 2): it tells
 # a plan's leftover temporary file (.tmp-*, from a crash mid-save) from a dataset's in the same folder.
 _PLAN_HEAD = b'{\n  "version": '
-_FOLDER_HINT = ("Make that folder writable, or set CRISISCLI_DATA_DIR to a folder you can write to")
+_FOLDER_HINT = "Make that folder writable, or set CRISISCLI_DATA_DIR to a folder you can write to"
 _FOLDER_ERRORS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.ENOENT}
 
 
@@ -453,15 +494,18 @@ def _acquire(fd: int, on_wait: Callable[[], None] | None, timeout: float) -> Non
             on_wait()
             told = True
         if time.monotonic() >= deadline:
-            raise PlanBusy(f"another crisiscli has been saving your safety plan for {timeout:.0f} seconds, "
-                           "so nothing was changed. Try again in a moment; if no other crisiscli is "
-                           "running, a stopped one (Ctrl-Z) may be holding it: `fg` lets it finish")
+            raise PlanBusy(
+                f"another crisiscli has been saving your safety plan for {timeout:.0f} seconds, "
+                "so nothing was changed. Try again in a moment; if no other crisiscli is "
+                "running, a stopped one (Ctrl-Z) may be holding it: `fg` lets it finish"
+            )
         time.sleep(0.05)
 
 
 @contextmanager
-def plan_lock(env: Mapping[str, str], on_wait: Callable[[], None] | None = None,
-              timeout: float = LOCK_SECONDS) -> Iterator[None]:
+def plan_lock(
+    env: Mapping[str, str], on_wait: Callable[[], None] | None = None, timeout: float = LOCK_SECONDS
+) -> Iterator[None]:
     """Hold the plan's lock (<data dir>/plan.lock) for a read-change-write.
 
     Why a lock of our own on flock/msvcrt rather than filelock: it is released by the kernel when a
@@ -484,15 +528,19 @@ def plan_lock(env: Mapping[str, str], on_wait: Callable[[], None] | None = None,
         os.makedirs(directory, mode=0o700, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
-        raise PlanNotSaved(f"cannot change your safety plan: its folder {directory} cannot be written to "
-                           f"({_reason(exc)}). Nothing was changed. {_FOLDER_HINT}") from None
+        raise PlanNotSaved(
+            f"cannot change your safety plan: its folder {directory} cannot be written to "
+            f"({_reason(exc)}). Nothing was changed. {_FOLDER_HINT}"
+        ) from None
     try:
         try:
             _acquire(fd, on_wait, timeout)
         except OSError as exc:  # a file system without locks (some network mounts)
-            raise PlanNotSaved(f"cannot change your safety plan: crisiscli could not lock {path} "
-                               f"({_reason(exc)}). Nothing was changed. Set CRISISCLI_DATA_DIR to a "
-                               "folder on a local disk") from None
+            raise PlanNotSaved(
+                f"cannot change your safety plan: crisiscli could not lock {path} "
+                f"({_reason(exc)}). Nothing was changed. Set CRISISCLI_DATA_DIR to a "
+                "folder on a local disk"
+            ) from None
         depth[path] = 1
         try:
             yield
@@ -513,13 +561,16 @@ def check_can_save(env: Mapping[str, str]) -> None:
         os.makedirs(directory, mode=0o700, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".tmp-probe-", dir=directory)
     except OSError as exc:
-        raise PlanNotSaved(f"cannot save your safety plan in {directory} ({_reason(exc)}). {_FOLDER_HINT}, "
-                           "then try again; nothing you type would be saved until then") from None
+        raise PlanNotSaved(
+            f"cannot save your safety plan in {directory} ({_reason(exc)}). {_FOLDER_HINT}, "
+            "then try again; nothing you type would be saved until then"
+        ) from None
     os.close(fd)
     os.unlink(probe)
 
 
 # --- keeping words aside (never deleting them) ------------------------------------------------
+
 
 def _first_free(make_name: Callable[[int], str], place: Callable[[str], None]) -> str:
     """Put something at make_name(1), make_name(2), ... whichever is free first; `place` raises
@@ -584,8 +635,9 @@ def keep_aside(path: str) -> str:
     return _private(_first_free(lambda n: f"{path}.corrupt-{n}", _move_to(path)))
 
 
-def keep_unsaved(env: Mapping[str, str], source: str | None = None, data: bytes | None = None,
-                 ext: str = ".txt") -> str:
+def keep_unsaved(
+    env: Mapping[str, str], source: str | None = None, data: bytes | None = None, ext: str = ".txt"
+) -> str:
     """Keep words that could not be saved into the plan in plan.json.unsaved-N<ext>, private: the
     file at `source` is moved there byte for byte (an editor's file, whatever its encoding), or
     `data` is written there. Returns the path; OSError if even that is impossible."""
@@ -644,6 +696,7 @@ def temporary_copies(env: Mapping[str, str]) -> list[str]:
 
 # --- reading, writing, deleting ----------------------------------------------------------------
 
+
 def load_plan(env: Mapping[str, str]) -> Plan | None:
     """The stored plan, or None when there is none.
 
@@ -658,16 +711,17 @@ def load_plan(env: Mapping[str, str]) -> Plan | None:
     except (FileNotFoundError, NotADirectoryError):  # no plan, or no folder that could hold one
         return None
     except OSError as exc:
-        raise CrisisError(f"cannot read your safety plan at {path}: {_reason(exc)}",
-                          code="plan_unreadable") from None
+        raise CrisisError(f"cannot read your safety plan at {path}: {_reason(exc)}", code="plan_unreadable") from None
     notices = []
     if mode & 0o077:
         try:
             os.chmod(path, 0o600)
             notices.append(f"Your plan file could be read by other users; it is now private (0600): {path}")
         except OSError as exc:
-            notices.append(f"Your plan file can be read by other users and crisiscli could not fix "
-                           f"that ({_reason(exc)}); run: chmod 600 {path}")
+            notices.append(
+                f"Your plan file can be read by other users and crisiscli could not fix "
+                f"that ({_reason(exc)}); run: chmod 600 {path}"
+            )
     try:
         plan = parse_plan_json(data, "your safety plan file")
     except PlanInvalid as exc:
@@ -683,13 +737,19 @@ def load_plan(env: Mapping[str, str]) -> Plan | None:
                 kept = keep_aside(path)
         except (OSError, PlanNotSaved, PlanBusy) as move_exc:
             why = _reason(move_exc) if isinstance(move_exc, OSError) else "its folder cannot be changed"
-            raise PlanCorrupt(f"your safety plan file at {path} could not be read ({reason}), and it "
-                              f"could not be moved aside ({why}). It has been left exactly as it is; "
-                              "nothing was deleted.", None) from None
-        raise PlanCorrupt(f"your safety plan file could not be read ({reason}). It was kept, unchanged, "
-                          f"at {kept}; nothing was deleted. You can copy your words from it into a new "
-                          "plan (`crisiscli plan new`), or fix it and move it back to "
-                          f"{path}.", kept) from None
+            raise PlanCorrupt(
+                f"your safety plan file at {path} could not be read ({reason}), and it "
+                f"could not be moved aside ({why}). It has been left exactly as it is; "
+                "nothing was deleted.",
+                None,
+            ) from None
+        raise PlanCorrupt(
+            f"your safety plan file could not be read ({reason}). It was kept, unchanged, "
+            f"at {kept}; nothing was deleted. You can copy your words from it into a new "
+            "plan (`crisiscli plan new`), or fix it and move it back to "
+            f"{path}.",
+            kept,
+        ) from None
     plan.notices = notices
     return plan
 
@@ -700,8 +760,7 @@ def _read(path: str) -> tuple[bytes, int]:
         return fh.read(MAX_FILE_BYTES + 1), mode
 
 
-def save_plan(env: Mapping[str, str], plan: Plan,
-              before_replace: Callable[[str], None] | None = None) -> str:
+def save_plan(env: Mapping[str, str], plan: Plan, before_replace: Callable[[str], None] | None = None) -> str:
     """Write the plan atomically and private (0600 from creation, whatever the umask); return the
     path. Every part is checked again first, so nothing invalid is ever stored. On failure the
     previous file is untouched and PlanNotSaved says why. Callers that read the plan first hold
@@ -715,8 +774,10 @@ def save_plan(env: Mapping[str, str], plan: Plan,
         atomic_write(path, body, mode=0o600, before_replace=before_replace)
     except OSError as exc:
         hint = f". {_FOLDER_HINT}" if exc.errno in _FOLDER_ERRORS else ""
-        raise PlanNotSaved(f"could not save your safety plan to {path} ({_reason(exc)}); "
-                           f"the plan that was there before is unchanged{hint}") from None
+        raise PlanNotSaved(
+            f"could not save your safety plan to {path} ({_reason(exc)}); "
+            f"the plan that was there before is unchanged{hint}"
+        ) from None
     return path
 
 
@@ -726,8 +787,9 @@ def plan_bytes(plan: Plan) -> bytes:
     return json.dumps(plan.to_dict(), ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 
 
-def update_plan(env: Mapping[str, str], change: Callable[[Plan | None], Plan | None],
-                on_wait: Callable[[], None] | None = None) -> tuple[Plan | None, str | None]:
+def update_plan(
+    env: Mapping[str, str], change: Callable[[Plan | None], Plan | None], on_wait: Callable[[], None] | None = None
+) -> tuple[Plan | None, str | None]:
     """Read the plan, change it and write it back under the plan lock; return (plan, saved path).
 
     Why: two runs that each read, change and write would drop one run's change. Under the lock,
@@ -742,8 +804,9 @@ def update_plan(env: Mapping[str, str], change: Callable[[Plan | None], Plan | N
         return new, save_plan(env, new)
 
 
-def replace_part(key: str, before: Sequence[str], after: Sequence[str], started: Plan | None,
-                 now: str) -> Callable[[Plan | None], Plan | None]:
+def replace_part(
+    key: str, before: Sequence[str], after: Sequence[str], started: Plan | None, now: str
+) -> Callable[[Plan | None], Plan | None]:
     """The change for an edit made over minutes (in an editor): set part `key` to `after`, but only
     if the part still holds `before`, what the person started from. Other parts changed meanwhile
     by another run are kept (the edit merges); the same part changed, or the plan deleted or
@@ -753,13 +816,16 @@ def replace_part(key: str, before: Sequence[str], after: Sequence[str], started:
     def change(current: Plan | None) -> Plan | None:
         number = SECTION_KEYS.index(key) + 1
         if current is None and started is None:
-            raise PlanChanged("your safety plan was deleted by another crisiscli while you were "
-                              "editing, so your edit was not saved")
+            raise PlanChanged(
+                "your safety plan was deleted by another crisiscli while you were editing, so your edit was not saved"
+            )
         base = current if current is not None else started
         assert base is not None
         if base.sections.get(key, []) != list(before):
-            raise PlanChanged(f"part {number} of your safety plan was changed by another crisiscli while "
-                              "you were editing, so your edit was not saved over it")
+            raise PlanChanged(
+                f"part {number} of your safety plan was changed by another crisiscli while "
+                "you were editing, so your edit was not saved over it"
+            )
         if list(after) == list(before):
             return None
         base.sections[key] = list(after)
@@ -787,15 +853,18 @@ def delete_plan(env: Mapping[str, str], kept_too: bool = False) -> list[str]:
             except FileNotFoundError:
                 continue
             except OSError as exc:
-                raise CrisisError(f"could not delete {target}: {_reason(exc)}"
-                                  + (f" ({len(removed)} file(s) were deleted before that)" if removed else ""),
-                                  code="plan_not_deleted") from None
+                raise CrisisError(
+                    f"could not delete {target}: {_reason(exc)}"
+                    + (f" ({len(removed)} file(s) were deleted before that)" if removed else ""),
+                    code="plan_not_deleted",
+                ) from None
             removed.append(target)
     fsync_dir(os.path.dirname(path))
     return removed
 
 
 # --- the editor's file ------------------------------------------------------------------------
+
 
 def start_edit(env: Mapping[str, str], items: Sequence[str]) -> str:
     """A private file (0600) in the data dir holding the part's items, for $EDITOR. Why not the
@@ -810,8 +879,10 @@ def start_edit(env: Mapping[str, str], items: Sequence[str]) -> str:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(editor_text(items))
     except OSError as exc:
-        raise PlanNotSaved(f"cannot edit your safety plan: its folder {directory} cannot take a new file "
-                           f"({_reason(exc)}). {_FOLDER_HINT}") from None
+        raise PlanNotSaved(
+            f"cannot edit your safety plan: its folder {directory} cannot take a new file "
+            f"({_reason(exc)}). {_FOLDER_HINT}"
+        ) from None
     return tmp
 
 
@@ -824,28 +895,36 @@ def finish_edit(env: Mapping[str, str], tmp: str, key: str, status: int, started
         with open(tmp, "rb") as fh:
             data = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise EditorProblem("your editor removed the file it was given instead of saving it, so there "
-                            "was nothing to read back; your plan was not changed") from None
+        raise EditorProblem(
+            "your editor removed the file it was given instead of saving it, so there "
+            "was nothing to read back; your plan was not changed"
+        ) from None
     except OSError as exc:
-        raise EditorProblem(f"could not read back what your editor saved ({_reason(exc)}); your plan "
-                            "was not changed") from None
+        raise EditorProblem(
+            f"could not read back what your editor saved ({_reason(exc)}); your plan was not changed"
+        ) from None
     unchanged = data == editor_text(started_from).encode("utf-8")
     try:
         if status != 0:
             if unchanged:
                 raise EditorProblem(f"your editor exited with status {status}; your plan was not changed")
-            raise EditorProblem(f"your editor exited with status {status}, so your changes were not "
-                                "saved into your plan")
+            raise EditorProblem(
+                f"your editor exited with status {status}, so your changes were not saved into your plan"
+            )
         if len(data) > MAX_FILE_BYTES:
-            raise PlanInvalid(f"the edited text is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, "
-                              "too big for one part of a plan; your plan was not changed")
+            raise PlanInvalid(
+                f"the edited text is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, "
+                "too big for one part of a plan; your plan was not changed"
+            )
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            line = data[:exc.start].count(b"\n") + 1
-            raise PlanInvalid(f"your editor saved text that is not UTF-8 (the first problem is on line "
-                              f"{line}), so crisiscli did not change your plan rather than garble your "
-                              "words. Set your editor to save as UTF-8 and try again") from None
+            line = data[: exc.start].count(b"\n") + 1
+            raise PlanInvalid(
+                f"your editor saved text that is not UTF-8 (the first problem is on line "
+                f"{line}), so crisiscli did not change your plan rather than garble your "
+                "words. Set your editor to save as UTF-8 and try again"
+            ) from None
         return parse_editor_text(text, key)
     except CrisisError as exc:
         if unchanged:
@@ -853,8 +932,9 @@ def finish_edit(env: Mapping[str, str], tmp: str, key: str, status: int, started
         raise keep_edit_aside(env, exc, source=tmp) from None
 
 
-def keep_edit_aside(env: Mapping[str, str], cause: CrisisError, source: str | None = None,
-                    data: bytes | None = None) -> NotSavedKeptAside:
+def keep_edit_aside(
+    env: Mapping[str, str], cause: CrisisError, source: str | None = None, data: bytes | None = None
+) -> NotSavedKeptAside:
     """Keep what the person wrote (the editor's file `source`, moved byte for byte, or `data`) and
     return `cause` saying where it went; if even that fails, say where the words still are."""
     try:
@@ -862,8 +942,12 @@ def keep_edit_aside(env: Mapping[str, str], cause: CrisisError, source: str | No
     except OSError as exc:
         still = f"; the editor's copy is still at {source}" if source else ""
         return NotSavedKeptAside(cause, None, f"What you wrote could not be kept either ({_reason(exc)}){still}")
-    return NotSavedKeptAside(cause, kept, f"What you wrote is kept, exactly as written, at {kept}. Copy what "
-                                          "you need from it into your plan with `crisiscli plan edit`")
+    return NotSavedKeptAside(
+        cause,
+        kept,
+        f"What you wrote is kept, exactly as written, at {kept}. Copy what "
+        "you need from it into your plan with `crisiscli plan edit`",
+    )
 
 
 def timestamp(env: Mapping[str, str]) -> str:

@@ -18,13 +18,44 @@ if TYPE_CHECKING:
 
     from .dataset import Dataset
 
-TOPICS = ("suicide", "self_harm", "emotional_support", "mental_health", "crisis", "substance_use",
-          "abuse", "domestic_violence", "sexual_violence", "grief", "loneliness", "eating_disorders")
-AUDIENCES = ("general", "children", "youth", "lgbtq", "veterans", "men", "women", "seniors",
-             "indigenous", "students", "deaf", "family_friends")
+TOPICS = (
+    "suicide",
+    "self_harm",
+    "emotional_support",
+    "mental_health",
+    "crisis",
+    "substance_use",
+    "abuse",
+    "domestic_violence",
+    "sexual_violence",
+    "grief",
+    "loneliness",
+    "eating_disorders",
+)
+AUDIENCES = (
+    "general",
+    "children",
+    "youth",
+    "lgbtq",
+    "veterans",
+    "men",
+    "women",
+    "seniors",
+    "indigenous",
+    "students",
+    "deaf",
+    "family_friends",
+)
 CHANNELS = ("voice", "sms", "chat", "whatsapp", "messenger", "video", "email", "web")
-_CHANNEL_ALIASES = {"call": "voice", "phone": "voice", "text": "sms", "sms": "sms", "web-chat": "chat",
-                    "webchat": "chat", "online": "chat"}
+_CHANNEL_ALIASES = {
+    "call": "voice",
+    "phone": "voice",
+    "text": "sms",
+    "sms": "sms",
+    "web-chat": "chat",
+    "webchat": "chat",
+    "online": "chat",
+}
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 
 
@@ -40,8 +71,16 @@ class Filters(NamedTuple):
         return not (self.topic or self.audience or self.channel or self.language)
 
     def describe(self) -> str:
-        parts = [f"{k} {v}" for k, v in (("topic", self.topic), ("audience", self.audience),
-                                         ("channel", self.channel), ("language", self.language)) if v]
+        parts = [
+            f"{k} {v}"
+            for k, v in (
+                ("topic", self.topic),
+                ("audience", self.audience),
+                ("channel", self.channel),
+                ("language", self.language),
+            )
+            if v
+        ]
         return ", ".join(parts)
 
 
@@ -58,15 +97,17 @@ def _choose(value: str | None, allowed: Iterable[str], what: str, aliases: dict[
     raise UsageProblem(f"unknown {what} {shown!r}; choose one of: {', '.join(allowed)}")
 
 
-def make_filters(topic: str | None = None, audience: str | None = None, channel: str | None = None,
-                 language: str | None = None) -> Filters:
+def make_filters(
+    topic: str | None = None, audience: str | None = None, channel: str | None = None, language: str | None = None
+) -> Filters:
     """Check filter values against the vocabulary; an unknown value is a usage error (exit 2)."""
     lang = None
     if language is not None:
         lang = language_code(language)
         if lang is None:
-            raise UsageProblem(f"--language takes a language code or name such as en, fr, pt-BR or Spanish, "
-                               f"not {language[:40]!r}")
+            raise UsageProblem(
+                f"--language takes a language code or name such as en, fr, pt-BR or Spanish, not {language[:40]!r}"
+            )
     return Filters(
         topic=_choose(topic, TOPICS, "topic"),
         audience=_choose(audience, AUDIENCES, "audience"),
@@ -100,27 +141,32 @@ def matches(line: Line, filters: Filters) -> bool:
     """True when the line fits every filter the user gave."""
     if filters.topic and filters.topic not in line.topics:
         return False
-    if filters.audience and filters.audience not in line.audiences and not (
-            filters.audience == "deaf" and any(c.access for c in line.contacts)):
+    if (
+        filters.audience
+        and filters.audience not in line.audiences
+        and not (filters.audience == "deaf" and any(c.access for c in line.contacts))
+    ):
         return False  # a line for everyone that a Deaf person can use by text relay, TTY ... counts
     if filters.channel and filters.channel not in line.channels():
         return False
     return not (filters.language and not _speaks(line, filters.language))
 
 
-def find_lines(country: Country, filters: Filters | None = None, include_inactive: bool = False,
-               today: date | None = None) -> list[Line]:
+def find_lines(
+    country: Country, filters: Filters | None = None, include_inactive: bool = False, today: date | None = None
+) -> list[Line]:
     """The country's lines that fit the filters: confirmed before unconfirmed (see trust.py),
     then primary, then open around the clock, then the dataset's own order."""
     from .trust import is_confirmed
 
     filters = filters or Filters()
     day = today or _today()
-    chosen = [line for line in country.lines
-              if (include_inactive or line.is_active) and matches(line, filters)]
+    chosen = [line for line in country.lines if (include_inactive or line.is_active) and matches(line, filters)]
     order = {line.id: i for i, line in enumerate(country.lines)}
-    return sorted(chosen, key=lambda line: (not is_confirmed(line, day), not line.primary,
-                                            not line.hours.always_open, order[line.id]))
+    return sorted(
+        chosen,
+        key=lambda line: (not is_confirmed(line, day), not line.primary, not line.hours.always_open, order[line.id]),
+    )
 
 
 CRISIS_TOPICS = frozenset({"suicide", "crisis", "emotional_support", "self_harm"})
@@ -138,8 +184,12 @@ def crisis_lines(country: Country, today: date | None = None, audience: str | No
     from .trust import is_confirmed
 
     day = today or _today()
-    chosen = [line for line in find_lines(country, today=day) if is_confirmed(line, day)
-              and any(c.type in ("voice", "sms") and round_the_clock(line, c) for c in line.contacts)]
+    chosen = [
+        line
+        for line in find_lines(country, today=day)
+        if is_confirmed(line, day)
+        and any(c.type in ("voice", "sms") and round_the_clock(line, c) for c in line.contacts)
+    ]
     for_crisis = [line for line in chosen if CRISIS_TOPICS & set(line.topics)]
     chosen = for_crisis or chosen  # a violence or child line only where no crisis line is open 24/7
     if audience:
@@ -153,9 +203,13 @@ def youth_lines(country: Country, today: date | None = None) -> list[Line]:
     from .trust import is_confirmed
 
     day = today or _today()
-    return [line for line in find_lines(country, today=day) if is_confirmed(line, day)
-            and {"youth", "children"} & set(line.audiences)
-            and line.channels() & {"voice", "sms", "chat", "whatsapp"}]
+    return [
+        line
+        for line in find_lines(country, today=day)
+        if is_confirmed(line, day)
+        and {"youth", "children"} & set(line.audiences)
+        and line.channels() & {"voice", "sms", "chat", "whatsapp"}
+    ]
 
 
 def help_line(country: Country, today: date | None = None) -> Line | None:
@@ -222,13 +276,13 @@ def nearest_lines(country: Country, filters: Filters, today: date | None = None)
         relaxed = filters._replace(**{name: None})
         lines = tuple(find_lines(country, relaxed, today=today))
         if lines:
-            return Nearest(f"{name} {getattr(filters, name)}",
-                           Section(country.iso2, country.name, country, lines))
+            return Nearest(f"{name} {getattr(filters, name)}", Section(country.iso2, country.name, country, lines))
     return None
 
 
-def lookup_lines(dataset: Dataset, codes: Iterable[str], filters: Filters | None = None,
-                 today: date | None = None) -> LinesResult:
+def lookup_lines(
+    dataset: Dataset, codes: Iterable[str], filters: Filters | None = None, today: date | None = None
+) -> LinesResult:
     """Sections for the given ISO codes (duplicates dropped), with the rule for 'nothing matched':
     a country we hold no data for, or filters that leave no line anywhere."""
     from .countries import country_name
@@ -245,12 +299,19 @@ def lookup_lines(dataset: Dataset, codes: Iterable[str], filters: Filters | None
         sections.append(Section(code, country.name if country else country_name(code), country, chosen))
     missing = [s.name for s in sections if s.country is None]
     if missing:
-        return LinesResult(tuple(sections), f"no data for {', '.join(missing)} yet; "
-                                            "call your local emergency number")
+        return LinesResult(tuple(sections), f"no data for {', '.join(missing)} yet; call your local emergency number")
     if not filters.is_empty() and not any(s.lines for s in sections):
         where = ", ".join(s.name for s in sections) if len(sections) <= 3 else "any country"
-        nearest = tuple(n for s in sections[:3] if s.country is not None
-                        for n in [nearest_lines(s.country, filters, today)] if n is not None)
-        return LinesResult(tuple(sections), f"no line in {where} matches {filters.describe()}; "
-                                            "the emergency number still works", nearest)
+        nearest = tuple(
+            n
+            for s in sections[:3]
+            if s.country is not None
+            for n in [nearest_lines(s.country, filters, today)]
+            if n is not None
+        )
+        return LinesResult(
+            tuple(sections),
+            f"no line in {where} matches {filters.describe()}; the emergency number still works",
+            nearest,
+        )
     return LinesResult(tuple(sections))

@@ -19,10 +19,20 @@ if TYPE_CHECKING:
     from .model import Contact, Country, Line
 
 REPLACEMENT = "\ufffd"
-_BIDI_AND_INVISIBLE = [0x061C, 0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F), 0x2028, 0x2029,
-                       *range(0x2066, 0x206A), 0xFEFF]
-_UNSAFE = {c: REPLACEMENT for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0),
-                                    *_BIDI_AND_INVISIBLE, *range(0xD800, 0xE000)]}
+_BIDI_AND_INVISIBLE = [
+    0x061C,
+    0x200B,
+    0x200E,
+    0x200F,
+    *range(0x202A, 0x202F),
+    0x2028,
+    0x2029,
+    *range(0x2066, 0x206A),
+    0xFEFF,
+]
+_UNSAFE = {
+    c: REPLACEMENT for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *_BIDI_AND_INVISIBLE, *range(0xD800, 0xE000)]
+}
 _SINGLE_LINE = {**_UNSAFE, 0x09: " ", 0x0A: " "}
 _MULTI_LINE = {**_UNSAFE, 0x09: "    ", 0x0A: "\n"}
 
@@ -55,8 +65,15 @@ def _style(text: str, color: bool, code: str) -> str:
 class Screen:
     """Where output goes: stdout for data, stderr for talk; knows width, colour and quiet."""
 
-    def __init__(self, out: TextIO, err: TextIO, color: bool = False, width: int | None = None,
-                 quiet: bool = False, pager: Any = None) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        err: TextIO,
+        color: bool = False,
+        width: int | None = None,
+        quiet: bool = False,
+        pager: Any = None,
+    ) -> None:
         self.out, self.err, self.color, self.quiet = out, err, color, quiet
         self._width = width
         self.pager = pager
@@ -139,6 +156,7 @@ def wrap(text: str, width: int) -> str:
 
 # --- contacts and lines as words --------------------------------------------------------------
 
+
 def _reach_note(contact: Contact) -> str:
     reach = set(contact.reachable_from)
     if contact.type == "voice" and reach and "landline" not in reach and "mobile" in reach:
@@ -201,8 +219,13 @@ def line_source(line: Line, today: date | None = None) -> str:
     return safe_text(", ".join(parts))
 
 
-_ACCESS = {"text_relay": "text relay", "tty": "TTY", "video_relay": "video relay",
-           "sign_language": "sign language", "text_no_voice": "text, no voice needed"}
+_ACCESS = {
+    "text_relay": "text relay",
+    "tty": "TTY",
+    "video_relay": "video relay",
+    "sign_language": "sign language",
+    "text_no_voice": "text, no voice needed",
+}
 
 
 def contact_text(line: Line, contact: Contact, notes: bool = True) -> str:
@@ -256,6 +279,7 @@ def reach_phrase(line: Line) -> str:
 
 # --- the help footer --------------------------------------------------------------------------
 
+
 def footer(country: Country | None, help_line: Line | None, fallback_url: str | None, width: int) -> str:
     """The last block of every human screen: a way to get help now (DESIGN.md principle 4)."""
     if country is None:
@@ -275,8 +299,24 @@ def footer(country: Country | None, help_line: Line | None, fallback_url: str | 
 
 # --- formats ----------------------------------------------------------------------------------
 
-PLAIN_COLUMNS = ("kind", "iso2", "country", "name", "channel", "display", "dial", "hours", "cost",
-                 "languages", "audiences", "line_id", "source", "last_verified", "evidence_date", "confirmed")
+PLAIN_COLUMNS = (
+    "kind",
+    "iso2",
+    "country",
+    "name",
+    "channel",
+    "display",
+    "dial",
+    "hours",
+    "cost",
+    "languages",
+    "audiences",
+    "line_id",
+    "source",
+    "last_verified",
+    "evidence_date",
+    "confirmed",
+)
 
 
 def _records(country: Country, lines: Sequence[Line], today: date | None) -> Iterable[tuple[str, ...]]:
@@ -284,18 +324,46 @@ def _records(country: Country, lines: Sequence[Line], today: date | None) -> Ite
 
     for e in country.emergency:
         best = best_source(e.sources)
-        yield ("emergency", country.iso2, country.name, "/".join(e.services), e.channel or "voice", e.number,
-               e.digits, "24/7", "free", "", "", "", best.url if best else "", best.accessed if best else "",
-               best.evidence or "" if best else "", "")
+        yield (
+            "emergency",
+            country.iso2,
+            country.name,
+            "/".join(e.services),
+            e.channel or "voice",
+            e.number,
+            e.digits,
+            "24/7",
+            "free",
+            "",
+            "",
+            "",
+            best.url if best else "",
+            best.accessed if best else "",
+            best.evidence or "" if best else "",
+            "",
+        )
     for line in lines:
         best = best_source(line.provenance.sources)
         for c in line.contacts:
             trust = judge(line, today, c) if today else None
-            yield ("line", country.iso2, country.name, line.name, c.type, contact_label(c),
-                   c.dial or c.url or "", line.hours_of(c).text, c.cost, ",".join(line.languages),
-                   ",".join(line.audiences), line.id, best.url if best else "", line.provenance.last_verified,
-                   trust.evidence_date or "" if trust else "",
-                   ("yes" if trust.confirmed else "no") if trust else "")
+            yield (
+                "line",
+                country.iso2,
+                country.name,
+                line.name,
+                c.type,
+                contact_label(c),
+                c.dial or c.url or "",
+                line.hours_of(c).text,
+                c.cost,
+                ",".join(line.languages),
+                ",".join(line.audiences),
+                line.id,
+                best.url if best else "",
+                line.provenance.last_verified,
+                trust.evidence_date or "" if trust else "",
+                ("yes" if trust.confirmed else "no") if trust else "",
+            )
 
 
 def records(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
@@ -330,8 +398,11 @@ def csv_cell(value: Any) -> str:
 
 def lines_records(sections: Sequence[tuple[Country, Sequence[Line]]], fmt: str, today: date | None = None) -> str:
     """`lines` as plain or csv: one record per emergency number and per contact, PLAIN_COLUMNS."""
-    rows = [dict(zip(PLAIN_COLUMNS, record, strict=True)) for country, lines in sections
-            for record in _records(country, lines, today)]
+    rows = [
+        dict(zip(PLAIN_COLUMNS, record, strict=True))
+        for country, lines in sections
+        for record in _records(country, lines, today)
+    ]
     if not rows and fmt == "csv":
         return ",".join(PLAIN_COLUMNS) + "\n"
     return records(rows, fmt)
@@ -389,8 +460,10 @@ def table(rows: list[list[str]], headers: list[str], width: int) -> str:
     cost every table screen about 35 ms of imports and re-rendering for each narrowing step."""
     gap = 2
     floors = [display_width(h) + 2 for h in headers]  # a header never fills its column
-    widths = [max(display_width(x) for cell in [h, *(r[i] for r in rows)] for x in cell.split("\n"))
-              for i, h in enumerate(headers)]
+    widths = [
+        max(display_width(x) for cell in [h, *(r[i] for r in rows)] for x in cell.split("\n"))
+        for i, h in enumerate(headers)
+    ]
     while True:
         wrapped = [[_wrap_cell(cell, widths[i]).split("\n") for i, cell in enumerate(row)] for row in rows]
         actual = [max([floors[i], *(display_width(x) for r in wrapped for x in r[i])]) for i in range(len(headers))]
@@ -401,12 +474,12 @@ def table(rows: list[list[str]], headers: list[str], width: int) -> str:
             break
         widths[widest] = max(8, widths[widest] - excess, widths[widest] // 2)
     sep = " " * gap
-    out = [sep.join(_pad(h, widths[i]) for i, h in enumerate(headers)).rstrip(),
-           sep.join("-" * w for w in widths)]
+    out = [sep.join(_pad(h, widths[i]) for i, h in enumerate(headers)).rstrip(), sep.join("-" * w for w in widths)]
     for row in wrapped:
         for k in range(max(len(cell) for cell in row)):
-            out.append(sep.join(_pad(cell[k] if k < len(cell) else "", widths[i])
-                                for i, cell in enumerate(row)).rstrip())
+            out.append(
+                sep.join(_pad(cell[k] if k < len(cell) else "", widths[i]) for i, cell in enumerate(row)).rstrip()
+            )
     return "\n".join(out)
 
 
@@ -445,8 +518,9 @@ def good_to_know(line: Line) -> str | None:
 
 
 def _cost_cell(line: Line) -> str:
-    costs = sorted({c.cost for c in line.contacts if c.type in ("voice", "sms", "whatsapp")}
-                   or {c.cost for c in line.contacts})
+    costs = sorted(
+        {c.cost for c in line.contacts if c.type in ("voice", "sms", "whatsapp")} or {c.cost for c in line.contacts}
+    )
     return ", ".join(safe_text(c).replace("_", " ") for c in costs)
 
 
@@ -470,9 +544,13 @@ def _stacked(rows: list[list[str]], width: int) -> str:
     return "\n\n".join(blocks)
 
 
-def lines_table(sections: Sequence[tuple[Country, Sequence[Line]]], screen: Screen,
-                empty_note: str | None = None, statuses: Mapping[str, str] | None = None,
-                today: date | None = None) -> str:
+def lines_table(
+    sections: Sequence[tuple[Country, Sequence[Line]]],
+    screen: Screen,
+    empty_note: str | None = None,
+    statuses: Mapping[str, str] | None = None,
+    today: date | None = None,
+) -> str:
     """For people: per country, the emergency number first, then a table of lines and their sources.
     `statuses` (line id -> "open now, closes at 23:00") adds the status under each line's hours."""
     blocks = []
@@ -481,8 +559,10 @@ def lines_table(sections: Sequence[tuple[Country, Sequence[Line]]], screen: Scre
         emergency = _style(emergency_summary(country), screen.color, "1;31")
         block = [title, wrap(f"Emergency: {emergency}", screen.width)]
         if lines:
-            rows = [[line_cell(line, today), reach_cell(line), _hours_cell(line, statuses), _cost_cell(line)]
-                    for line in lines]
+            rows = [
+                [line_cell(line, today), reach_cell(line), _hours_cell(line, statuses), _cost_cell(line)]
+                for line in lines
+            ]
             block.append("")
             if screen.width >= NARROW:
                 block.append(table(rows, ["Line", "How to reach", "Hours", "Cost"], screen.width))
@@ -493,28 +573,44 @@ def lines_table(sections: Sequence[tuple[Country, Sequence[Line]]], screen: Scre
                 block.append("Good to know:")
                 block.extend(_hanging(f"{safe_text(line.name)}: {text}", screen.width) for line, text in notes)
             if any(not line.hours.always_open for line in lines):
-                block.append(wrap("Lines may be busy or closed: keep trying, or use the next option.",
-                                   screen.width))
+                block.append(wrap("Lines may be busy or closed: keep trying, or use the next option.", screen.width))
             block.append("Sources:")
             for line in lines:
-                block.append(_hanging(f"{safe_text(line.name)} [{safe_text(line.id)}]: {line_source(line, today)}",
-                                      screen.width))
-            block.append(wrap("A number wrong or dead? `crisiscli report ID` (the id in brackets) writes a "
-                              "report for you to send.", screen.width))
+                block.append(
+                    _hanging(f"{safe_text(line.name)} [{safe_text(line.id)}]: {line_source(line, today)}", screen.width)
+                )
+            block.append(
+                wrap(
+                    "A number wrong or dead? `crisiscli report ID` (the id in brackets) writes a "
+                    "report for you to send.",
+                    screen.width,
+                )
+            )
         elif empty_note:
             block.append(wrap(safe_text(empty_note), screen.width))
         elif country.no_national_line_note:
             block.append(wrap(safe_text(country.no_national_line_note), screen.width))
         else:
-            block.append(wrap("No national crisis line is recorded for this country yet; "
-                               "the emergency number above works at any hour.", screen.width))
+            block.append(
+                wrap(
+                    "No national crisis line is recorded for this country yet; "
+                    "the emergency number above works at any hour.",
+                    screen.width,
+                )
+            )
         blocks.append("\n".join(block))
     return "\n\n".join(blocks)
 
 
-def envelope(command: str, data: Any, dataset_info: Mapping[str, Any] | None,
-             country_source: str | None = None, warnings: Sequence[str] = (),
-             error: Mapping[str, Any] | None = None, pretty: bool = True) -> str:
+def envelope(
+    command: str,
+    data: Any,
+    dataset_info: Mapping[str, Any] | None,
+    country_source: str | None = None,
+    warnings: Sequence[str] = (),
+    error: Mapping[str, Any] | None = None,
+    pretty: bool = True,
+) -> str:
     """The versioned JSON envelope of DESIGN.md; ASCII-escaped so no control character survives.
     Indented for a person (`pretty`), compact for a pipe: Python's C encoder only runs without
     an indent, and a lookup's JSON then takes a fifth of the time."""
@@ -529,4 +625,3 @@ def envelope(command: str, data: Any, dataset_info: Mapping[str, Any] | None,
     if pretty:
         return json.dumps(doc, ensure_ascii=True, indent=2)
     return json.dumps(doc, ensure_ascii=True, separators=(",", ":"))
-

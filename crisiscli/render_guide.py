@@ -18,9 +18,19 @@ from .trust import host_of as _host
 def _para(text: str, width: int, indent: str = "", hang: str | None = None) -> str:
     import textwrap
 
-    return "\n".join(textwrap.wrap(safe_text(text), width=width, initial_indent=indent,
-                                   subsequent_indent=indent if hang is None else hang,
-                                   break_on_hyphens=False, break_long_words=False)) or indent
+    return (
+        "\n".join(
+            textwrap.wrap(
+                safe_text(text),
+                width=width,
+                initial_indent=indent,
+                subsequent_indent=indent if hang is None else hang,
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+        )
+        or indent
+    )
 
 
 def id_list(heading: str, entries: Sequence[tuple[str, str]], width: int) -> str:
@@ -59,8 +69,11 @@ def reading_part(topic: Topic, width: int, color: bool) -> str:
 
 
 def topic_page(topic: Topic, width: int, color: bool, full_sources: bool = False) -> str:
-    sources = sources_block(topic.sources, width) if full_sources else \
-        short_sources(topic.sources, f"crisiscli about {topic.id} --sources", width)
+    sources = (
+        sources_block(topic.sources, width)
+        if full_sources
+        else short_sources(topic.sources, f"crisiscli about {topic.id} --sources", width)
+    )
     return reading_part(topic, width, color) + "\n\n" + sources
 
 
@@ -117,8 +130,11 @@ def strategy_page(s: Strategy, width: int, color: bool, full_sources: bool = Fal
     for caution in s.cautions:
         out.append(_para(f"Take care: {caution}", width))
     out.append("")
-    out.append(sources_block(s.sources, width) if full_sources else
-               short_sources(s.sources, f"crisiscli coping {s.id} --sources", width))
+    out.append(
+        sources_block(s.sources, width)
+        if full_sources
+        else short_sources(s.sources, f"crisiscli coping {s.id} --sources", width)
+    )
     return "\n".join(out)
 
 
@@ -128,17 +144,25 @@ MEDICAL = "If you have taken something or are hurt, get medical help now, even i
 
 def _ways(line: Line) -> str:
     """Call, text, chat and WhatsApp contacts, each with its own hours and notes if it has any."""
-    return "; ".join(contact_text(line, c, notes=False) for c in line.contacts
-                     if c.type in ("voice", "sms", "chat", "whatsapp"))
+    return "; ".join(
+        contact_text(line, c, notes=False) for c in line.contacts if c.type in ("voice", "sms", "chat", "whatsapp")
+    )
 
 
 def _line_row(line: Line, width: int) -> str:
     return _para(f"{line.name} (24/7): {_ways(line)}", width)
 
 
-def now_page(country: Country | None, lines: Sequence[Line], grounding: str, has_plan: bool,
-             width: int, color: bool, fallback_url: str | None = None,
-             youth: Sequence[Line] | None = None) -> str:
+def now_page(
+    country: Country | None,
+    lines: Sequence[Line],
+    grounding: str,
+    has_plan: bool,
+    width: int,
+    color: bool,
+    fallback_url: str | None = None,
+    youth: Sequence[Line] | None = None,
+) -> str:
     """The shortest path to help: at most 15 lines on an 80-column terminal.
 
     The screen is itself the help block, so no footer repeats it; it ends with the one thing
@@ -150,8 +174,13 @@ def now_page(country: Country | None, lines: Sequence[Line], grounding: str, has
         out.append(_style("Help right now", color, "1"))
         out.append(_para(WARM, width))
         out.append(_para("In danger: call your local emergency number.", width))
-        out.append(_para("To see crisis lines, name your country: `crisiscli now Germany` or "
-                         "`crisiscli now DE` (`crisiscli countries` lists them).", width))
+        out.append(
+            _para(
+                "To see crisis lines, name your country: `crisiscli now Germany` or "
+                "`crisiscli now DE` (`crisiscli countries` lists them).",
+                width,
+            )
+        )
         if fallback_url:
             out.append(_para(f"Helplines worldwide: {safe_text(fallback_url)}", width))
         number = "your local emergency number"
@@ -165,8 +194,13 @@ def now_page(country: Country | None, lines: Sequence[Line], grounding: str, has
         for line in lines[:2]:
             out.append(_line_row(line, width))
         if not lines:
-            out.append(_para(f"No 24/7 crisis line is recorded here; `crisiscli lines {safe_text(country.iso2)}` "
-                             "shows the lines and their hours.", width))
+            out.append(
+                _para(
+                    f"No 24/7 crisis line is recorded here; `crisiscli lines {safe_text(country.iso2)}` "
+                    "shows the lines and their hours.",
+                    width,
+                )
+            )
         if youth is not None:
             if youth:
                 out.append(_para("For young people:", width))
@@ -174,18 +208,23 @@ def now_page(country: Country | None, lines: Sequence[Line], grounding: str, has
                     hours = "24/7" if line.hours.always_open else safe_text(line.hours.text)
                     out.append(_para(f"{line.name} ({hours}): {_ways(line)}", width))
             else:
-                out.append(_para("No line just for young people is recorded here; the lines above "
-                                 "are for everyone.", width))
+                out.append(
+                    _para("No line just for young people is recorded here; the lines above are for everyone.", width)
+                )
     out.append("")
     out.append(_para(f"One thing to try now: {grounding}", width))
     if has_plan:
         out.append(_para("Your safety plan: `crisiscli plan show`", width))
     if country is not None:
-        out.append(_para(f"More: `crisiscli lines {safe_text(country.iso2)}` for every line, `crisiscli coping` for more "
-                         "to try.", width))
+        out.append(
+            _para(
+                f"More: `crisiscli lines {safe_text(country.iso2)}` for every line, `crisiscli coping` for more "
+                "to try.",
+                width,
+            )
+        )
     else:
         out.append(_para("More to try: `crisiscli coping`.", width))
     out.append("")
-    out.append(_para(f"Taken something or hurt? Get medical help now, even if you feel fine: call {number}.",
-                     width))
+    out.append(_para(f"Taken something or hurt? Get medical help now, even if you feel fine: call {number}.", width))
     return "\n".join(out)

@@ -30,17 +30,31 @@ def render_text(plan: Plan, width: int, hints: bool = True) -> str:
         items = plan.sections.get(part.key, [])
         for i, item in enumerate(items, 1):
             lead = f"   {i}) "
-            lines.append(textwrap.fill(safe_text(item), width=max(20, width), initial_indent=lead,
-                                       subsequent_indent=" " * len(lead), break_long_words=False,
-                                       break_on_hyphens=False))
+            lines.append(
+                textwrap.fill(
+                    safe_text(item),
+                    width=max(20, width),
+                    initial_indent=lead,
+                    subsequent_indent=" " * len(lead),
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
+            )
         if not items:
-            lines.append(f"   Nothing here yet. Add something: crisiscli plan edit {number}" if hints
-                         else "   (nothing written yet)")
+            lines.append(
+                f"   Nothing here yet. Add something: crisiscli plan edit {number}"
+                if hints
+                else "   (nothing written yet)"
+            )
         blocks.append("\n".join(lines))
     if hints:
-        blocks.append(textwrap.fill("Change a part with `crisiscli plan edit NUMBER`, for example "
-                                    "`crisiscli plan edit 4 --add \"Name, phone number\"`.",
-                                    width=max(20, width)))
+        blocks.append(
+            textwrap.fill(
+                "Change a part with `crisiscli plan edit NUMBER`, for example "
+                '`crisiscli plan edit 4 --add "Name, phone number"`.',
+                width=max(20, width),
+            )
+        )
     return "\n\n".join(blocks)
 
 

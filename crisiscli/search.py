@@ -32,12 +32,52 @@ __all__ = ["MAX_QUERY", "Hit", "search"]
 MAX_QUERY = 200
 MAX_WORDS = 12
 # The order fields are reported in; names are the dataset's own field names.
-FIELDS = ("contacts", "previous_numbers", "name", "name_local", "operator", "region", "audiences",
-          "topics", "languages")
-_BASE = {"name": 70, "name_local": 70, "operator": 45, "region": 42, "audiences": 40, "topics": 40,
-         "contacts": 38, "languages": 35}
+FIELDS = (
+    "contacts",
+    "previous_numbers",
+    "name",
+    "name_local",
+    "operator",
+    "region",
+    "audiences",
+    "topics",
+    "languages",
+)
+_BASE = {
+    "name": 70,
+    "name_local": 70,
+    "operator": 45,
+    "region": 42,
+    "audiences": 40,
+    "topics": 40,
+    "contacts": 38,
+    "languages": 35,
+}
 # Words that say nothing about which line: dropped unless they are all there is.
-_STOPWORDS = frozenset(["a", "an", "the", "and", "or", "of", "for", "to", "in", "on", "at", "with", "line", "lines", "helpline", "helplines", "hotline", "hotlines", "number", "numbers"])
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "at",
+        "with",
+        "line",
+        "lines",
+        "helpline",
+        "helplines",
+        "hotline",
+        "hotlines",
+        "number",
+        "numbers",
+    ]
+)
 _NUMBER_LIKE = re.compile(r"\+?[0-9 ()./-]*[0-9][0-9 ()./-]*", re.ASCII)
 MIN_PREFIX = 4  # shorter words match whole words only ("men" is not "mental")
 MIN_JOINED = 5  # "selfharm" matches "self harm", "helpline" matches "help line"
@@ -112,7 +152,49 @@ XK383 YE967 YT262 ZA27 ZM260 ZW263
 """
 # Regions that share a calling code and are not its main region (phonenumbers lists the main one
 # first): on a tie, +1 988 lists the United States before Guam or Canada, unless you prefer those.
-_SHARED_SECONDARY = frozenset(["AG", "AI", "AS", "AX", "BB", "BL", "BM", "BQ", "BS", "CA", "CC", "CX", "DM", "DO", "EH", "GD", "GG", "GU", "IM", "JE", "JM", "KN", "KY", "KZ", "LC", "MF", "MP", "MS", "PR", "SJ", "SX", "TA", "TC", "TT", "VA", "VC", "VG", "VI", "YT"])
+_SHARED_SECONDARY = frozenset(
+    [
+        "AG",
+        "AI",
+        "AS",
+        "AX",
+        "BB",
+        "BL",
+        "BM",
+        "BQ",
+        "BS",
+        "CA",
+        "CC",
+        "CX",
+        "DM",
+        "DO",
+        "EH",
+        "GD",
+        "GG",
+        "GU",
+        "IM",
+        "JE",
+        "JM",
+        "KN",
+        "KY",
+        "KZ",
+        "LC",
+        "MF",
+        "MP",
+        "MS",
+        "PR",
+        "SJ",
+        "SX",
+        "TA",
+        "TC",
+        "TT",
+        "VA",
+        "VC",
+        "VG",
+        "VI",
+        "YT",
+    ]
+)
 
 
 @lru_cache(maxsize=1)
@@ -144,8 +226,12 @@ class Hit:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: {iso2, country, line, matched, note?}; `line` in dataset field names."""
-        out: dict[str, Any] = {"iso2": self.iso2, "country": self.country, "line": self.line.to_dict(),
-                               "matched": list(self.matched)}
+        out: dict[str, Any] = {
+            "iso2": self.iso2,
+            "country": self.country,
+            "line": self.line.to_dict(),
+            "matched": list(self.matched),
+        }
         if self.note:
             out["note"] = self.note
         return out
@@ -153,11 +239,12 @@ class Hit:
 
 # --- the query ----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class _Query:
-    shown: str                 # for messages: one line, short
-    phrase: str                # the folded query, every word
-    words: tuple[str, ...]     # folded words that must all match (stopwords dropped)
+    shown: str  # for messages: one line, short
+    phrase: str  # the folded query, every word
+    words: tuple[str, ...]  # folded words that must all match (stopwords dropped)
     digits: str | None = None  # the query read as one phone number, when it looks like one
 
 
@@ -184,6 +271,7 @@ def _parse(text: str) -> _Query:
 
 
 # --- numbers ------------------------------------------------------------------------------------
+
 
 def _number_forms(digits: str, calling_code: str | None) -> set[str]:
     """Ways people write one national number: as dialled, without the trunk 0, with the country
@@ -216,6 +304,7 @@ def _suffix_match(query: str, forms: Iterable[str]) -> bool:
 
 
 # --- fields -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class _Field:
@@ -257,11 +346,15 @@ class _LineIndex:
         fields["topics"] = _Field.of(" ".join(f"{t} {_TOPIC_WORDS.get(t, '')}" for t in line.topics))
         fields["audiences"] = _Field.of(" ".join(f"{a} {_AUDIENCE_WORDS.get(a, '')}" for a in line.audiences))
         languages = _language_words()
-        fields["languages"] = _Field.of(" ".join(f"{code} {languages.get(code.lower().split('-')[0], '')}"
-                                                 for code in line.languages))
+        fields["languages"] = _Field.of(
+            " ".join(f"{code} {languages.get(code.lower().split('-')[0], '')}" for code in line.languages)
+        )
         self.fields = fields
-        digits = [re.sub(r"[^0-9]", "", c.digits or c.dial or "") for c in line.contacts
-                  if c.type in ("voice", "sms", "whatsapp")]
+        digits = [
+            re.sub(r"[^0-9]", "", c.digits or c.dial or "")
+            for c in line.contacts
+            if c.type in ("voice", "sms", "whatsapp")
+        ]
         self.contact_digits = tuple(d for d in digits if d)
         self.current: set[str] = set()
         for d in self.contact_digits:
@@ -292,8 +385,7 @@ def _name_phrase_score(index: _LineIndex, phrase: str) -> int:
 def _note(line: Line, old: PreviousNumber) -> str:
     """Say the number changed without repeating it (retired numbers are never shown as help)."""
     until = f" until {old.until}" if old.until else " in the past"
-    return (f"Number changed: {line.name} used the number you searched for{until}. "
-            "Use its current contacts instead.")
+    return f"Number changed: {line.name} used the number you searched for{until}. Use its current contacts instead."
 
 
 def _score_number(index: _LineIndex, line: Line, q: _Query) -> tuple[int, set[str], str | None]:
@@ -322,8 +414,9 @@ def _score_text(index: _LineIndex, q: _Query) -> tuple[int, set[str]]:
     for key, field in index.fields.items():
         per_field[key] = [field.match(w) for w in q.words]
     # Digits inside a text query ("samaritans 116") can match a number.
-    per_field["contacts"] = [("word" if w.isdigit() and len(w) >= 3 and
-                              any(w in d for d in index.contact_digits) else None) for w in q.words]
+    per_field["contacts"] = [
+        ("word" if w.isdigit() and len(w) >= 3 and any(w in d for d in index.contact_digits) else None) for w in q.words
+    ]
     covered = [any(per_field[k][i] for k in per_field) for i in range(len(q.words))]
     if not all(covered):
         return 0, set()
@@ -358,8 +451,15 @@ def _unmatched_words(indexes: Iterable[_LineIndex], q: _Query) -> list[str]:
 def _suggestions(indexes: list[_LineIndex], words: list[str], limit: int = 3) -> list[str]:
     import difflib
 
-    vocabulary = sorted({w for index in indexes for field in index.fields.values()
-                         for w in field.words if len(w) >= MIN_PREFIX and not w.isdigit()})
+    vocabulary = sorted(
+        {
+            w
+            for index in indexes
+            for field in index.fields.values()
+            for w in field.words
+            if len(w) >= MIN_PREFIX and not w.isdigit()
+        }
+    )
     out: list[str] = []
     for word in words:
         for close in difflib.get_close_matches(word, vocabulary, n=limit, cutoff=0.75):
@@ -370,8 +470,8 @@ def _suggestions(indexes: list[_LineIndex], words: list[str], limit: int = 3) ->
 
 # --- the search ---------------------------------------------------------------------------------
 
-def search(dataset: Dataset, text: str, country: str | None = None,
-           prefer: Iterable[str] = ()) -> list[Hit]:
+
+def search(dataset: Dataset, text: str, country: str | None = None, prefer: Iterable[str] = ()) -> list[Hit]:
     """Active lines matching `text`, best first, across every country or only `country` (any
     name or code crisiscli accepts). Among equally good matches, lines in `prefer` (ISO codes,
     such as the user's own country) come first, then primary, then 24/7 lines.
@@ -406,8 +506,15 @@ def search(dataset: Dataset, text: str, country: str | None = None,
             if score <= 0:
                 continue
             hit = Hit(code, record.name, line, tuple(f for f in FIELDS if f in matched), score, note)
-            key = (-score, code not in preferred, not line.primary, not line.hours.always_open,
-                   code in _SHARED_SECONDARY, code, position)
+            key = (
+                -score,
+                code not in preferred,
+                not line.primary,
+                not line.hours.always_open,
+                code in _SHARED_SECONDARY,
+                code,
+                position,
+            )
             scored.append((key, hit))
     if not scored:
         raise _nothing(q, iso2, indexes)

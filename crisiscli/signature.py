@@ -86,8 +86,9 @@ def bundled_keys() -> list[PublicKey]:
     return keys
 
 
-def trusted_keys(env: Mapping[str, str], config_keys: tuple[str, ...] | None = None,
-                 strict: bool = True) -> list[PublicKey]:
+def trusted_keys(
+    env: Mapping[str, str], config_keys: tuple[str, ...] | None = None, strict: bool = True
+) -> list[PublicKey]:
     """The package's keys, plus CRISISCLI_TRUSTED_KEYS (paths, OS path separator) and the
     config's `trusted_keys` (read here when not given). `strict=False` (lookups) skips a key
     file that cannot be read instead of failing: the bundled keys still count."""
@@ -125,15 +126,17 @@ def parse_signature(data: bytes) -> Signature:
         lines = data.decode("utf-8").splitlines()
     except UnicodeDecodeError:
         raise SignatureError("signature file is not text") from None
-    if len(lines) < 4 or not lines[0].startswith("untrusted comment:") \
-            or not lines[2].startswith("trusted comment: "):
+    if len(lines) < 4 or not lines[0].startswith("untrusted comment:") or not lines[2].startswith("trusted comment: "):
         raise SignatureError("signature file is not in minisign format")
     raw = _b64(lines[1], 74, "signature")
     if raw[:2] != b"ED":
         raise SignatureError("only prehashed (ED) minisign signatures are accepted")
-    return Signature(key_id=raw[2:10], signature=raw[10:74],
-                     trusted_comment=lines[2][len("trusted comment: "):],
-                     global_signature=_b64(lines[3], 64, "global signature"))
+    return Signature(
+        key_id=raw[2:10],
+        signature=raw[10:74],
+        trusted_comment=lines[2][len("trusted comment: ") :],
+        global_signature=_b64(lines[3], 64, "global signature"),
+    )
 
 
 def verify(data: bytes, signature_file: bytes, keys: list[PublicKey]) -> PublicKey:

@@ -32,13 +32,16 @@ def writable_data_dir(env: Mapping[str, str]) -> str:
     try:
         os.makedirs(path, mode=0o700, exist_ok=True)
     except OSError as exc:
-        raise StorageError(f"cannot create the data directory {path}: {_reason(exc)}; "
-                           "set CRISISCLI_DATA_DIR to a writable directory") from None
+        raise StorageError(
+            f"cannot create the data directory {path}: {_reason(exc)}; set CRISISCLI_DATA_DIR to a writable directory"
+        ) from None
     if not os.path.isdir(path):
         raise StorageError(f"the data directory {path} is not a directory")
     if not os.access(path, os.W_OK | os.X_OK):
-        raise StorageError(f"cannot write to the data directory {path}: permission denied; "
-                           "set CRISISCLI_DATA_DIR to a writable directory")
+        raise StorageError(
+            f"cannot write to the data directory {path}: permission denied; "
+            "set CRISISCLI_DATA_DIR to a writable directory"
+        )
     return path
 
 
@@ -60,8 +63,9 @@ def fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def atomic_write(path: str, data: bytes, mode: int = 0o600,
-                 before_replace: Callable[[str], None] | None = None, durable: bool = True) -> None:
+def atomic_write(
+    path: str, data: bytes, mode: int = 0o600, before_replace: Callable[[str], None] | None = None, durable: bool = True
+) -> None:
     """Write `data` to `path` so that readers see the old file or the new one, never a mix.
 
     The temporary file is created in the same directory with `mode` from the start (no moment
@@ -152,8 +156,11 @@ class UpdateState:
         return {
             "current": self.current.to_json() if self.current else None,
             "previous": self.previous.to_json() if self.previous else None,
-            "etag": self.etag, "source_url": self.source_url, "key_id": self.key_id,
-            "checked_at": self.checked_at, "max_version_accepted": self.max_version_accepted,
+            "etag": self.etag,
+            "source_url": self.source_url,
+            "key_id": self.key_id,
+            "checked_at": self.checked_at,
+            "max_version_accepted": self.max_version_accepted,
             # kept for readers of the old layout (`data info`, scripts)
             "version": self.current.version if self.current else None,
             "sha256": self.current.sha256 if self.current else None,
@@ -183,8 +190,13 @@ def _installed(value: Any) -> Installed | None:
     if not isinstance(value, Mapping):
         return None
     file, sha, version = value.get("file"), value.get("sha256"), _version(value.get("version"))
-    if not (isinstance(file, str) and _SAFE_NAME.fullmatch(file) and isinstance(sha, str)
-            and _HEX64.fullmatch(sha) and version is not None):
+    if not (
+        isinstance(file, str)
+        and _SAFE_NAME.fullmatch(file)
+        and isinstance(sha, str)
+        and _HEX64.fullmatch(sha)
+        and version is not None
+    ):
         return None
     return Installed(file, sha, version)
 
@@ -217,10 +229,16 @@ def parse_state(raw: Any) -> UpdateState:
         problems.append("max_version_accepted")
         max_version = 0
     return UpdateState(
-        current=current, previous=previous,
-        etag=_text(raw, "etag", problems, 512), source_url=_text(raw, "source_url", problems),
-        key_id=_text(raw, "key_id", problems, 64), checked_at=_text(raw, "checked_at", problems, 64),
-        max_version_accepted=max_version, problems=tuple(problems), exists=True)
+        current=current,
+        previous=previous,
+        etag=_text(raw, "etag", problems, 512),
+        source_url=_text(raw, "source_url", problems),
+        key_id=_text(raw, "key_id", problems, 64),
+        checked_at=_text(raw, "checked_at", problems, 64),
+        max_version_accepted=max_version,
+        problems=tuple(problems),
+        exists=True,
+    )
 
 
 def load_state(directory: str) -> UpdateState:
@@ -248,8 +266,7 @@ def read_state(directory: str) -> dict[str, object]:
     return state.to_json() if state.exists else {}
 
 
-def write_state(directory: str, state: UpdateState,
-                before_replace: Callable[[str], None] | None = None) -> None:
+def write_state(directory: str, state: UpdateState, before_replace: Callable[[str], None] | None = None) -> None:
     """Commit an update or a rollback: written last, atomically, so it never names files that
     are not yet in place."""
     data = json.dumps(state.to_json(), indent=2, sort_keys=True).encode()
@@ -257,6 +274,7 @@ def write_state(directory: str, state: UpdateState,
 
 
 # --- the verification cache ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Stamp:
@@ -304,6 +322,14 @@ def read_stamps(directory: str) -> dict[str, Stamp]:
 def write_stamps(directory: str, stamps: Mapping[str, Stamp]) -> None:
     """Record verified files (raises OSError; lookups call it only best-effort). Not fsynced: a
     stamp lost in a crash only means one more signature check."""
-    doc = {name: {"size": s.size, "mtime_ns": s.mtime_ns, "sig_size": s.sig_size,
-                  "sig_mtime_ns": s.sig_mtime_ns, "key_id": s.key_id} for name, s in sorted(stamps.items())}
+    doc = {
+        name: {
+            "size": s.size,
+            "mtime_ns": s.mtime_ns,
+            "sig_size": s.sig_size,
+            "sig_mtime_ns": s.sig_mtime_ns,
+            "key_id": s.key_id,
+        }
+        for name, s in sorted(stamps.items())
+    }
     atomic_write(os.path.join(directory, VERIFIED_FILE), json.dumps(doc, indent=1).encode(), durable=False)

@@ -29,8 +29,11 @@ class Trust(NamedTuple):
     why: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {"status": "confirmed" if self.confirmed else "unconfirmed",
-                "evidence_date": self.evidence_date, "why": self.why}
+        return {
+            "status": "confirmed" if self.confirmed else "unconfirmed",
+            "evidence_date": self.evidence_date,
+            "why": self.why,
+        }
 
 
 def _newest(sources: Sequence[Source]) -> str | None:
@@ -79,7 +82,7 @@ def judge(line: Line, today: date, contact: Contact | None = None) -> Trust:
         return Trust(False, newest, "listed only by one directory")
     if newest is None:
         return Trust(False, None, "no dated evidence that it is in service")
-    padded = newest + "-12-31"[len(newest) - 4:] if len(newest) < 10 else newest
+    padded = newest + "-12-31"[len(newest) - 4 :] if len(newest) < 10 else newest
     if padded < _cutoff(today):
         return Trust(False, newest, f"newest evidence is from {newest[:4]}")
     return Trust(True, newest)

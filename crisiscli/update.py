@@ -179,8 +179,11 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
             continue
         seen.add(id(item))
         yield item
-        stack.extend(x for x in (item.__cause__, item.__context__, getattr(item, "reason", None), *item.args)
-                     if isinstance(x, BaseException))
+        stack.extend(
+            x
+            for x in (item.__cause__, item.__context__, getattr(item, "reason", None), *item.args)
+            if isinstance(x, BaseException)
+        )
 
 
 def network_phrase(exc: BaseException) -> str:
@@ -213,8 +216,9 @@ def network_phrase(exc: BaseException) -> str:
     return "no network, or the server is down"
 
 
-def fetch(url: str, limits: Limits, etag: str | None = None, max_bytes: int | None = None,
-          deadline_at: float | None = None) -> Fetched:
+def fetch(
+    url: str, limits: Limits, etag: str | None = None, max_bytes: int | None = None, deadline_at: float | None = None
+) -> Fetched:
     """GET with connect/read timeouts, an overall deadline, a cap on decoded bytes and checked
     redirects. Raises NetworkError for anything that is not a usable 200 or 304.
 
@@ -240,22 +244,25 @@ def fetch(url: str, limits: Limits, etag: str | None = None, max_bytes: int | No
     threading.Thread(target=work, name="crisiscli-download", daemon=True).start()
     if not done.wait(max(0.0, deadline_at - time.monotonic())):
         cancelled.set()
-        raise NetworkError(f"gave up on {_host(url)} after {limits.deadline:g} s: the server is too slow; "
-                           "your data is unchanged")
+        raise NetworkError(
+            f"gave up on {_host(url)} after {limits.deadline:g} s: the server is too slow; your data is unchanged"
+        )
     if "error" in outcome:
         raise outcome["error"]
     fetched: Fetched = outcome["value"]
     return fetched
 
 
-def _fetch_blocking(url: str, limits: Limits, etag: str | None, max_bytes: int | None,
-                    cancelled: threading.Event) -> Fetched:
+def _fetch_blocking(
+    url: str, limits: Limits, etag: str | None, max_bytes: int | None, cancelled: threading.Event
+) -> Fetched:
     import requests
 
     cap = max_bytes if max_bytes is not None else limits.max_bytes
     headers = {"User-Agent": "crisiscli-update", "Accept-Encoding": "gzip"}
     if etag:
         headers["If-None-Match"] = etag
+
     class _OwnRedirects(requests.Session):
         """Redirects are followed by the loop below, hop by hop, with our checks; requests
         would otherwise prepare the next hop itself and fail on a malformed Location with its
@@ -268,8 +275,13 @@ def _fetch_blocking(url: str, limits: Limits, etag: str | None, max_bytes: int |
     try:
         with _OwnRedirects() as session:
             for _hop in range(limits.max_redirects + 1):
-                response = session.get(current, headers=headers, stream=True, allow_redirects=False,
-                                       timeout=(limits.connect_timeout, limits.read_timeout))
+                response = session.get(
+                    current,
+                    headers=headers,
+                    stream=True,
+                    allow_redirects=False,
+                    timeout=(limits.connect_timeout, limits.read_timeout),
+                )
                 with response:
                     if response.is_redirect:
                         location = response.headers.get("Location", "")
@@ -283,8 +295,11 @@ def _fetch_blocking(url: str, limits: Limits, etag: str | None, max_bytes: int |
                         return Fetched(304, etag=etag, url=current)
                     if response.status_code != 200:
                         reason = render.safe_text(response.reason or "")[:80]
-                        raise NetworkError(f"{render.safe_text(current)} answered {response.status_code} {reason}"
-                                           .rstrip() + "; your data is unchanged", status=response.status_code)
+                        raise NetworkError(
+                            f"{render.safe_text(current)} answered {response.status_code} {reason}".rstrip()
+                            + "; your data is unchanged",
+                            status=response.status_code,
+                        )
                     declared = response.headers.get("Content-Length", "")
                     if declared.isdigit() and int(declared) > cap:
                         raise NetworkError(f"{render.safe_text(current)} is larger than {cap} bytes")
@@ -294,33 +309,46 @@ def _fetch_blocking(url: str, limits: Limits, etag: str | None, max_bytes: int |
                             raise NetworkError("cancelled")
                         body += chunk
                         if len(body) > cap:
-                            raise NetworkError(f"{render.safe_text(current)} is larger than {cap} bytes "
-                                               "(after decompression)")
+                            raise NetworkError(
+                                f"{render.safe_text(current)} is larger than {cap} bytes (after decompression)"
+                            )
                     return Fetched(200, bytes(body), response.headers.get("ETag"), current)
             raise NetworkError(f"{_host(url)} sent more than {limits.max_redirects} redirects; your data is unchanged")
     except requests.exceptions.SSLError as exc:
-        raise NetworkError(f"secure connection failed with {_host(current)}: {network_phrase(exc)}; "
-                           "your data is unchanged") from None
+        raise NetworkError(
+            f"secure connection failed with {_host(current)}: {network_phrase(exc)}; your data is unchanged"
+        ) from None
     except requests.exceptions.Timeout:
-        raise NetworkError(f"no answer in time from {_host(current)} (waited {limits.read_timeout:g} s); "
-                           "your data is unchanged") from None
+        raise NetworkError(
+            f"no answer in time from {_host(current)} (waited {limits.read_timeout:g} s); your data is unchanged"
+        ) from None
     except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
-        raise NetworkError(f"could not download from {_host(current)}: {network_phrase(exc)}; "
-                           "your data is unchanged") from None
+        raise NetworkError(
+            f"could not download from {_host(current)}: {network_phrase(exc)}; your data is unchanged"
+        ) from None
     except requests.exceptions.ConnectionError as exc:
         phrase = network_phrase(exc)
         verb = "could not download from" if "before the end" in phrase or "malformed" in phrase else "could not reach"
         raise NetworkError(f"{verb} {_host(current)}: {phrase}; your data is unchanged") from None
-    except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
-            requests.exceptions.MissingSchema, requests.exceptions.InvalidHeader):
-        raise NetworkError(f"could not download from {_host(current)}: the address "
-                           f"{render.safe_text(current[:200])!r} is not usable; your data is unchanged") from None
+    except (
+        requests.exceptions.InvalidURL,
+        requests.exceptions.InvalidSchema,
+        requests.exceptions.MissingSchema,
+        requests.exceptions.InvalidHeader,
+    ):
+        raise NetworkError(
+            f"could not download from {_host(current)}: the address "
+            f"{render.safe_text(current[:200])!r} is not usable; your data is unchanged"
+        ) from None
     except requests.exceptions.RequestException as exc:
-        raise NetworkError(f"could not download from {_host(current)}: {network_phrase(exc)}; "
-                           "your data is unchanged") from None
+        raise NetworkError(
+            f"could not download from {_host(current)}: {network_phrase(exc)}; your data is unchanged"
+        ) from None
     except ValueError:  # urllib3's LocationParseError and friends, on an address it cannot parse
-        raise NetworkError(f"could not download from {_host(current)}: the address "
-                           f"{render.safe_text(current[:200])!r} is not usable; your data is unchanged") from None
+        raise NetworkError(
+            f"could not download from {_host(current)}: the address "
+            f"{render.safe_text(current[:200])!r} is not usable; your data is unchanged"
+        ) from None
 
 
 def changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -331,8 +359,9 @@ def changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list[st
     return {
         "countries_added": sorted(set(new_c) - set(old_c)),
         "countries_removed": sorted(set(old_c) - set(new_c)),
-        "countries_changed": sorted(k for k in set(old_c) & set(new_c)
-                                    if {**old_c[k], "lines": None} != {**new_c[k], "lines": None}),
+        "countries_changed": sorted(
+            k for k in set(old_c) & set(new_c) if {**old_c[k], "lines": None} != {**new_c[k], "lines": None}
+        ),
         "lines_added": sorted(set(new_lines) - set(old_lines)),
         "lines_removed": sorted(set(old_lines) - set(new_lines)),
         "lines_changed": sorted(i for i in set(old_lines) & set(new_lines) if old_lines[i] != new_lines[i]),
@@ -347,11 +376,14 @@ def gutted(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     an edit, not a loss. Lines marked inactive still count as present: retiring a line is done
     with its `status`, not by deleting it. Runs before validation (it is cheap), so it reads
     the new document defensively: a wrong shape here is left for validation to name."""
+
     def ids(country: Any) -> tuple[set[str], int] | None:
         lines = country.get("lines") if isinstance(country, Mapping) else None
         if not isinstance(lines, list):
             return None
-        return {line["id"] for line in lines if isinstance(line, Mapping) and isinstance(line.get("id"), str)}, len(lines)
+        return {line["id"] for line in lines if isinstance(line, Mapping) and isinstance(line.get("id"), str)}, len(
+            lines
+        )
 
     out: list[str] = []
     new_countries = new.get("countries")
@@ -369,8 +401,15 @@ def gutted(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     return sorted(out)
 
 
-def check_candidate(data: bytes, signature: bytes, keys: list[PublicKey], active: Dataset,
-                    state: UpdateState, today: date, what: str = "the download") -> tuple[dict[str, Any], PublicKey]:
+def check_candidate(
+    data: bytes,
+    signature: bytes,
+    keys: list[PublicKey],
+    active: Dataset,
+    state: UpdateState,
+    today: date,
+    what: str = "the download",
+) -> tuple[dict[str, Any], PublicKey]:
     """Every check before install: the signature first, so nothing unsigned is even parsed;
     then the cheap refusals (a replayed old dataset, a dropped country or its lines, a date from
     the future) before the full validation, which takes about a second."""
@@ -392,13 +431,17 @@ def check_candidate(data: bytes, signature: bytes, keys: list[PublicKey], active
     # The active copy is never older than the bundled one (load_active takes the highest).
     floor = max(active.info.dataset_version, state.max_version_accepted)
     if candidate.info.dataset_version < floor:
-        raise UpdateRefused(f"{what} is dataset {candidate.info.dataset_version}, older than {floor} "
-                            "which you already have; refusing to go back")
+        raise UpdateRefused(
+            f"{what} is dataset {candidate.info.dataset_version}, older than {floor} "
+            "which you already have; refusing to go back"
+        )
     if candidate.info.dataset_version == active.info.dataset_version:
         if doc == active.raw:
             return doc, key  # what we already have, checked when it was installed or shipped
-        raise UpdateRefused(f"{what} is dataset {candidate.info.dataset_version} like the one you have, but "
-                            "different; a changed dataset needs a higher dataset_version")
+        raise UpdateRefused(
+            f"{what} is dataset {candidate.info.dataset_version} like the one you have, but "
+            "different; a changed dataset needs a higher dataset_version"
+        )
     emptied = gutted(active.raw, doc)
     if emptied:
         raise UpdateRefused(f"{what} drops most or all crisis lines of {', '.join(emptied[:10])}; refusing it")
@@ -433,6 +476,7 @@ def validate_safely(doc: dict[str, Any], today: date, sha256: str | None = None)
 
 def limits_from(env: Mapping[str, str]) -> Limits:
     """Limits, with CRISISCLI_TIMEOUT and CRISISCLI_DEADLINE (seconds) for slow links and tests."""
+
     def seconds(name: str, default: float) -> float:
         value = env.get(name)
         if not value:
@@ -446,8 +490,7 @@ def limits_from(env: Mapping[str, str]) -> Limits:
         return number
 
     timeout = seconds("CRISISCLI_TIMEOUT", 10.0)
-    return Limits(connect_timeout=min(5.0, timeout), read_timeout=timeout,
-                  deadline=seconds("CRISISCLI_DEADLINE", 60.0))
+    return Limits(connect_timeout=min(5.0, timeout), read_timeout=timeout, deadline=seconds("CRISISCLI_DEADLINE", 60.0))
 
 
 @contextmanager
@@ -461,8 +504,9 @@ def _update_lock(directory: str) -> Iterator[None]:
     except filelock.Timeout:
         raise NetworkError("another crisiscli update is running; try again in a minute") from None
     except OSError as exc:
-        raise StorageError(f"cannot write to the data directory {directory}: "
-                           f"{(exc.strerror or str(exc)).lower()}") from None
+        raise StorageError(
+            f"cannot write to the data directory {directory}: {(exc.strerror or str(exc)).lower()}"
+        ) from None
     try:
         yield
     finally:
@@ -473,8 +517,19 @@ def _update_lock(directory: str) -> Iterator[None]:
 
 DIE_AT_ENV = "CRISISCLI_TEST_DIE_AT"
 DIE_EXIT_CODE = 86
-STEPS = ("locked", "verified", "cleaned-before", "signature-written", "signature-renamed", "data-written",
-         "data-renamed", "stamp-written", "state-written", "state-renamed", "cleaned-after")
+STEPS = (
+    "locked",
+    "verified",
+    "cleaned-before",
+    "signature-written",
+    "signature-renamed",
+    "data-written",
+    "data-renamed",
+    "stamp-written",
+    "state-written",
+    "state-renamed",
+    "cleaned-after",
+)
 
 
 def _checkpoint(env: Mapping[str, str], step: str) -> None:
@@ -492,8 +547,14 @@ def _before_replace(env: Mapping[str, str], step: str) -> Callable[[str], None] 
 
 # --- update -------------------------------------------------------------------------------------
 
-def run_update(env: Mapping[str, str], url: str, keys: list[PublicKey], check_only: bool = False,
-               progress: Callable[[str], None] = lambda _msg: None) -> Outcome:
+
+def run_update(
+    env: Mapping[str, str],
+    url: str,
+    keys: list[PublicKey],
+    check_only: bool = False,
+    progress: Callable[[str], None] = lambda _msg: None,
+) -> Outcome:
     """Download, verify and (unless check_only) install; raises a CrisisError on any failure
     with the lookups' view of the data directory exactly as it was."""
     if url.endswith("/"):
@@ -505,8 +566,14 @@ def run_update(env: Mapping[str, str], url: str, keys: list[PublicKey], check_on
         return _update_locked(env, directory, url, keys, check_only, progress)
 
 
-def _update_locked(env: Mapping[str, str], directory: str, url: str, keys: list[PublicKey], check_only: bool,
-                   progress: Callable[[str], None]) -> Outcome:
+def _update_locked(
+    env: Mapping[str, str],
+    directory: str,
+    url: str,
+    keys: list[PublicKey],
+    check_only: bool,
+    progress: Callable[[str], None],
+) -> Outcome:
     limits = limits_from(env)
     deadline_at = time.monotonic() + limits.deadline
     now = clock.now(env)
@@ -525,32 +592,63 @@ def _update_locked(env: Mapping[str, str], directory: str, url: str, keys: list[
         sig = fetch(url + SIGNATURE_SUFFIX, limits, max_bytes=MAX_SIGNATURE_BYTES, deadline_at=deadline_at)
     except NetworkError as exc:
         if exc.status in (403, 404, 410):
-            raise SignatureError(f"no signature at {render.safe_text(url)}{SIGNATURE_SUFFIX}; "
-                                 "refusing an unsigned dataset") from None
+            raise SignatureError(
+                f"no signature at {render.safe_text(url)}{SIGNATURE_SUFFIX}; refusing an unsigned dataset"
+            ) from None
         raise
-    return _install_checked(env, directory, state, active, fetched.body, sig.body, keys, check_only,
-                            source=url, etag=fetched.etag, progress=progress, what="the download")
+    return _install_checked(
+        env,
+        directory,
+        state,
+        active,
+        fetched.body,
+        sig.body,
+        keys,
+        check_only,
+        source=url,
+        etag=fetched.etag,
+        progress=progress,
+        what="the download",
+    )
 
 
-def install_file(env: Mapping[str, str], path: str, keys: list[PublicKey], check_only: bool = False,
-                 progress: Callable[[str], None] = lambda _msg: None) -> Outcome:
+def install_file(
+    env: Mapping[str, str],
+    path: str,
+    keys: list[PublicKey],
+    check_only: bool = False,
+    progress: Callable[[str], None] = lambda _msg: None,
+) -> Outcome:
     """`update --file`: a dataset from a file with its signature beside it (PATH.minisig), for
     copies passed around on a USB stick; every check a download gets, in the same order."""
     data = _read_limited(path, MAX_BYTES, "dataset file")
     try:
         signature = _read_limited(path + SIGNATURE_SUFFIX, MAX_SIGNATURE_BYTES, "signature")
     except UsageProblem:
-        raise SignatureError(f"no signature beside {render.safe_text(path)} (expected "
-                             f"{render.safe_text(path)}{SIGNATURE_SUFFIX}); refusing an unsigned dataset") from None
+        raise SignatureError(
+            f"no signature beside {render.safe_text(path)} (expected "
+            f"{render.safe_text(path)}{SIGNATURE_SUFFIX}); refusing an unsigned dataset"
+        ) from None
     directory = writable_data_dir(env)
     with _update_lock(directory):
         _checkpoint(env, "locked")
         state = load_state(directory)
         active = load_active(env)
         progress("Verifying the signature")
-        return _install_checked(env, directory, state, active, data, signature, keys, check_only,
-                                source=os.path.abspath(path), etag=None, progress=progress,
-                                what=render.safe_text(os.path.basename(path)))
+        return _install_checked(
+            env,
+            directory,
+            state,
+            active,
+            data,
+            signature,
+            keys,
+            check_only,
+            source=os.path.abspath(path),
+            etag=None,
+            progress=progress,
+            what=render.safe_text(os.path.basename(path)),
+        )
 
 
 def _read_limited(path: str, limit: int, what: str) -> bytes:
@@ -558,16 +656,28 @@ def _read_limited(path: str, limit: int, what: str) -> bytes:
         with open(path, "rb") as fh:
             data = fh.read(limit + 1)
     except OSError as exc:
-        raise UsageProblem(f"cannot read {what} {render.safe_text(path)}: "
-                           f"{(exc.strerror or str(exc)).lower()}") from None
+        raise UsageProblem(
+            f"cannot read {what} {render.safe_text(path)}: {(exc.strerror or str(exc)).lower()}"
+        ) from None
     if len(data) > limit:
         raise UpdateRefused(f"{what} {render.safe_text(path)} is larger than {limit} bytes")
     return data
 
 
-def _install_checked(env: Mapping[str, str], directory: str, state: UpdateState, active: Dataset, data: bytes,
-                     signature: bytes, keys: list[PublicKey], check_only: bool, source: str, etag: str | None,
-                     progress: Callable[[str], None], what: str) -> Outcome:
+def _install_checked(
+    env: Mapping[str, str],
+    directory: str,
+    state: UpdateState,
+    active: Dataset,
+    data: bytes,
+    signature: bytes,
+    keys: list[PublicKey],
+    check_only: bool,
+    source: str,
+    etag: str | None,
+    progress: Callable[[str], None],
+    what: str,
+) -> Outcome:
     now = clock.now(env)
     doc, key = check_candidate(data, signature, keys, active, state, now.date(), what=what)
     _checkpoint(env, "verified")
@@ -597,16 +707,23 @@ def _install_checked(env: Mapping[str, str], directory: str, state: UpdateState,
         # the copy in use now becomes the one to roll back to (None: the bundled data)
         previous = {"updated": state.current, "previous": state.previous}.get(active.info.origin)
         new_state = UpdateState(
-            current=entry, previous=previous, etag=etag, source_url=source, key_id=key.key_id_hex,
+            current=entry,
+            previous=previous,
+            etag=etag,
+            source_url=source,
+            key_id=key.key_id_hex,
             checked_at=now.isoformat(timespec="seconds"),
-            max_version_accepted=max(version, state.max_version_accepted))
+            max_version_accepted=max(version, state.max_version_accepted),
+        )
         _commit(env, directory, new_state)
         _checkpoint(env, "state-renamed")
         _cleanup(directory, new_state)
         _checkpoint(env, "cleaned-after")
     except OSError as exc:
-        raise StorageError(f"could not write the new dataset into {directory}: "
-                           f"{(exc.strerror or str(exc)).lower()}; your data is unchanged") from None
+        raise StorageError(
+            f"could not write the new dataset into {directory}: "
+            f"{(exc.strerror or str(exc)).lower()}; your data is unchanged"
+        ) from None
     return Outcome("installed", version, active.info.dataset_version, source, key.key_id_hex, diff)
 
 
@@ -614,8 +731,9 @@ def _commit(env: Mapping[str, str], directory: str, state: UpdateState) -> None:
     try:
         write_state(directory, state, before_replace=_before_replace(env, "state-written"))
     except OSError as exc:
-        raise StorageError(f"could not record the update in {directory}: "
-                           f"{(exc.strerror or str(exc)).lower()}; your data is unchanged") from None
+        raise StorageError(
+            f"could not record the update in {directory}: {(exc.strerror or str(exc)).lower()}; your data is unchanged"
+        ) from None
 
 
 def _cleanup(directory: str, state: UpdateState) -> None:
@@ -625,9 +743,12 @@ def _cleanup(directory: str, state: UpdateState) -> None:
     keep = {e.file for e in (state.current, state.previous) if e is not None}
     names = os.listdir(directory)
     for name in names:
-        base = name[:-len(SIGNATURE_SUFFIX)] if name.endswith(SIGNATURE_SUFFIX) else name
-        stale_dataset = (base.startswith(DATASET_PREFIX) or base in ("hotlines.json", "hotlines.prev.json")) \
-            and base.endswith(".json") and base not in keep
+        base = name[: -len(SIGNATURE_SUFFIX)] if name.endswith(SIGNATURE_SUFFIX) else name
+        stale_dataset = (
+            (base.startswith(DATASET_PREFIX) or base in ("hotlines.json", "hotlines.prev.json"))
+            and base.endswith(".json")
+            and base not in keep
+        )
         if name.startswith(".tmp-") or stale_dataset:
             _remove(os.path.join(directory, name))
     stamps = read_stamps(directory)
@@ -636,6 +757,7 @@ def _cleanup(directory: str, state: UpdateState) -> None:
 
 
 # --- rollback -----------------------------------------------------------------------------------
+
 
 def rollback(env: Mapping[str, str]) -> Outcome:
     """Back to the previous verified copy, or to the bundled data when there is none; the copy
@@ -646,15 +768,20 @@ def rollback(env: Mapping[str, str]) -> Outcome:
         state = load_state(directory)
         before = load_active(env)
         if state.current is None or (before.info.origin == "bundled" and state.previous is None):
-            raise NothingToRollBack("nothing to roll back: crisiscli is using the data it came with "
-                                    f"(dataset {before.info.dataset_version})")
+            raise NothingToRollBack(
+                "nothing to roll back: crisiscli is using the data it came with "
+                f"(dataset {before.info.dataset_version})"
+            )
         target, note = state.previous, None
         if target is not None:
             try:
                 load_installed(directory, target, "previous", env, read_stamps(directory))
             except DatasetError as exc:
-                target, note = None, f"The previous download no longer verifies ({exc.message}), so crisiscli " \
-                                     "went back to the data it came with."
+                target, note = (
+                    None,
+                    f"The previous download no longer verifies ({exc.message}), so crisiscli "
+                    "went back to the data it came with.",
+                )
         new_state = replace(state, current=target, previous=None, etag=None)
         try:
             _commit(env, directory, new_state)

@@ -21,8 +21,9 @@ from .countries import is_iso2
 
 SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "hotlines.schema.json")
 _NUMBER_FIELD = re.compile(r"^[0-9+ ()*#.-]*$", re.ASCII)
-_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff"
-                        "\ud800-\udfff]")
+_FORBIDDEN = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff\ud800-\udfff]"
+)
 _DATE_FIELDS = ("accessed", "last_verified", "last_reviewed", "generated_at", "published", "evidence_date")
 
 
@@ -142,10 +143,15 @@ def check_rules(doc: Any, today: date) -> list[Problem]:
             sources = [s for s in provenance.get("sources") or [] if isinstance(s, dict)]
             official = any(s.get("kind") in ("official", "government") for s in sources)
             if provenance.get("confidence") == "high" and not official and len(sources) < 2:
-                problems.append(Problem(f"{lpath}.provenance.confidence",
-                                        "`high` needs an official or government source, or two independent ones"))
-            if line.get("status") == "active" and not any(str(s.get("url", "")).startswith("https://")
-                                                          for s in sources):
+                problems.append(
+                    Problem(
+                        f"{lpath}.provenance.confidence",
+                        "`high` needs an official or government source, or two independent ones",
+                    )
+                )
+            if line.get("status") == "active" and not any(
+                str(s.get("url", "")).startswith("https://") for s in sources
+            ):
                 problems.append(Problem(f"{lpath}.provenance.sources", "an active line needs an https:// source"))
             for xpath, contact in _contacts(line, lpath):
                 if "dial" in contact and _digits(str(contact["dial"])) != contact.get("digits"):
@@ -158,8 +164,12 @@ def check_rules(doc: Any, today: date) -> list[Problem]:
         for lpath, line in _lines(country, cpath):
             for p, prev in enumerate(line.get("previous_numbers") or []):
                 if isinstance(prev, dict) and prev.get("digits") in active:
-                    problems.append(Problem(f"{lpath}.previous_numbers[{p}]",
-                                            f"retired number {prev.get('digits')} is also an active contact"))
+                    problems.append(
+                        Problem(
+                            f"{lpath}.previous_numbers[{p}]",
+                            f"retired number {prev.get('digits')} is also an active contact",
+                        )
+                    )
     for path, key, value in _walk(doc):
         if key in _DATE_FIELDS and isinstance(value, str):
             try:
@@ -186,18 +196,27 @@ def check_numbering(doc: Any) -> list[Problem]:
                 continue
             digits = str(emergency.get("digits", ""))
             if not shortnumberinfo.is_emergency_number(digits, code):
-                problems.append(Problem(f"{cpath}.emergency[{k}]",
-                                        f"{digits} is not an emergency number for {code} in phonenumbers; "
-                                        "fix it or explain in `numbering_exception`"))
+                problems.append(
+                    Problem(
+                        f"{cpath}.emergency[{k}]",
+                        f"{digits} is not an emergency number for {code} in phonenumbers; "
+                        "fix it or explain in `numbering_exception`",
+                    )
+                )
         for lpath, line in _lines(country, cpath):
             for xpath, contact in _contacts(line, lpath):
                 if contact.get("type") not in ("voice", "sms") or contact.get("numbering_exception"):
                     continue
                 dial = str(contact.get("dial", ""))
                 if not _dialable(phonenumbers, shortnumberinfo, dial, code):
-                    problems.append(Problem(xpath, f"{dial} is neither a valid number nor a valid short number "
-                                                   f"for {code} in phonenumbers; fix it or explain in "
-                                                   "`numbering_exception`"))
+                    problems.append(
+                        Problem(
+                            xpath,
+                            f"{dial} is neither a valid number nor a valid short number "
+                            f"for {code} in phonenumbers; fix it or explain in "
+                            "`numbering_exception`",
+                        )
+                    )
     return problems
 
 

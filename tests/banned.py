@@ -33,8 +33,10 @@ ALLOWED_IN_MYTH = {"L-07", "L-08"}
 BANNED_CODEPOINTS = {0x1FA78, 0x1F52A, 0x1F48A, 0x1FA92, 0x26B0, 0x1FAA6}
 # Method/means words (whole words); a private fixture, never printed by the tool.
 # "mg" only in lower case after a number: MG is Madagascar's code, mg the Malagasy language tag.
-MEANS_WORDS = (r"\b(blades?|razors?|overdos\w*|tablets?|pills?|wrists?|veins?|bleed\w*|scars?|knives|knife|"
-               r"nooses?|ropes?|poison\w*)\b|(?-i:\d\s?mg\b)")
+MEANS_WORDS = (
+    r"\b(blades?|razors?|overdos\w*|tablets?|pills?|wrists?|veins?|bleed\w*|scars?|knives|knife|"
+    r"nooses?|ropes?|poison\w*)\b|(?-i:\d\s?mg\b)"
+)
 _COMPILED = {k: re.compile(v, re.IGNORECASE) for k, v in BANNED.items()}
 _MEANS = re.compile(MEANS_WORDS, re.IGNORECASE)
 

@@ -26,16 +26,18 @@ TODAY = "2026-11-29"
 def base_env(tmp: Path) -> dict[str, str]:
     """A clean environment: isolated dirs, fixed clock, UTC (no country), 80 columns."""
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "SYSTEMROOT", "PYTHONPATH")}
-    keep.update({
-        "HOME": str(tmp / "home"),
-        "CRISISCLI_DATA_DIR": str(tmp / "data"),
-        "CRISISCLI_CONFIG_DIR": str(tmp / "config"),
-        "CRISISCLI_NOW": TODAY,
-        "TZ": "UTC",
-        "LANG": "C.UTF-8",
-        "COLUMNS": "80",
-        "PYTHONIOENCODING": "utf-8",
-    })
+    keep.update(
+        {
+            "HOME": str(tmp / "home"),
+            "CRISISCLI_DATA_DIR": str(tmp / "data"),
+            "CRISISCLI_CONFIG_DIR": str(tmp / "config"),
+            "CRISISCLI_NOW": TODAY,
+            "TZ": "UTC",
+            "LANG": "C.UTF-8",
+            "COLUMNS": "80",
+            "PYTHONIOENCODING": "utf-8",
+        }
+    )
     return keep
 
 
@@ -68,8 +70,7 @@ def invoke(*args: str, env: dict[str, str] | None = None, input: str | None = No
     from crisiscli.cli import cli
 
     runner = CliRunner(**({"mix_stderr": False} if _CLICK_81 else {}))
-    result = runner.invoke(cli, list(args), env=env, input=input, prog_name="crisiscli",
-                           catch_exceptions=False)
+    result = runner.invoke(cli, list(args), env=env, input=input, prog_name="crisiscli", catch_exceptions=False)
     return Ran(result.exit_code, result.stdout, result.stderr)
 
 
@@ -92,7 +93,15 @@ def run_process(isolated: dict[str, str]):
         full_env = dict(isolated)
         if env:
             full_env.update(env)
-        return subprocess.run([str(BIN), *args], env=full_env, capture_output=True, text=True,
-                              encoding="utf-8", errors="replace", timeout=60, **kwargs)
+        return subprocess.run(
+            [str(BIN), *args],
+            env=full_env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=60,
+            **kwargs,
+        )
 
     return _run

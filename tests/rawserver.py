@@ -69,7 +69,7 @@ def reset(conn: socket.socket, stop: threading.Event) -> None:
 
 
 def truncated(conn: socket.socket, stop: threading.Event) -> None:
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nContent-Type: application/json\r\n\r\n{\"sch")
+    conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nContent-Type: application/json\r\n\r\n{"sch')
 
 
 def stall(conn: socket.socket, stop: threading.Event) -> None:
@@ -87,7 +87,7 @@ def _trickle(conn: socket.socket, stop: threading.Event, data: bytes, server: Ra
     for i in range(len(data)):
         if stop.is_set():
             return
-        conn.sendall(data[i:i + 1])
+        conn.sendall(data[i : i + 1])
         if server is not None:
             server.bytes_sent += 1
         stop.wait(1.0)
@@ -107,8 +107,10 @@ def trickle_body(conn: socket.socket, stop: threading.Event, server: RawServer |
 def redirect_to(location: bytes) -> Callable[[socket.socket, threading.Event], None]:
     """A redirect whose Location header is sent exactly as given (a real server library would
     refuse to send a malformed one)."""
+
     def behave(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\nContent-Length: 0\r\n\r\n")
+
     return behave
 
 

@@ -29,8 +29,11 @@ class TestKey:
     def public_text(self) -> str:
         raw = self.secret.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         shown = self.key_id[::-1].hex().upper()
-        return f"untrusted comment: minisign public key {shown}\n" + \
-            base64.b64encode(b"Ed" + self.key_id + raw).decode() + "\n"
+        return (
+            f"untrusted comment: minisign public key {shown}\n"
+            + base64.b64encode(b"Ed" + self.key_id + raw).decode()
+            + "\n"
+        )
 
     def write_public(self, path: Path) -> Path:
         path.write_text(self.public_text(), encoding="utf-8")
@@ -54,10 +57,14 @@ class TestKey:
     def sign(self, data: bytes, trusted_comment: str = "timestamp:0\tfile:hotlines.json\thashed") -> bytes:
         signature = self.secret.sign(hashlib.blake2b(data, digest_size=64).digest())
         global_sig = self.secret.sign(signature + trusted_comment.encode())
-        return ("untrusted comment: signature from minisign secret key\n"
-                + base64.b64encode(b"ED" + self.key_id + signature).decode() + "\n"
-                + f"trusted comment: {trusted_comment}\n"
-                + base64.b64encode(global_sig).decode() + "\n").encode()
+        return (
+            "untrusted comment: signature from minisign secret key\n"
+            + base64.b64encode(b"ED" + self.key_id + signature).decode()
+            + "\n"
+            + f"trusted comment: {trusted_comment}\n"
+            + base64.b64encode(global_sig).decode()
+            + "\n"
+        ).encode()
 
 
 def dataset_bytes(doc: dict[str, Any]) -> bytes:

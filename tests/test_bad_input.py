@@ -11,18 +11,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 
-@pytest.mark.parametrize("args, code", [
-    (["lines", ""], 2),
-    (["lines", "x" * 10_000], 2),
-    (["lines", "\x1b]0;pwned\x07\x1b[2J"], 2),
-    (["lines", "GB", "--format", "xml"], 2),
-    (["lines", "GB", "--topic", "nope"], 2),
-    (["lines", "GB", "--audience", "martians"], 2),
-    (["lines", "GB", "--channel", "pigeon"], 2),
-    (["lines", "GB", "--language", "!!"], 2),
-    (["nosuchcommand"], 2),
-    (["lines", "--bogus-option"], 2),
-])
+@pytest.mark.parametrize(
+    "args, code",
+    [
+        (["lines", ""], 2),
+        (["lines", "x" * 10_000], 2),
+        (["lines", "\x1b]0;pwned\x07\x1b[2J"], 2),
+        (["lines", "GB", "--format", "xml"], 2),
+        (["lines", "GB", "--topic", "nope"], 2),
+        (["lines", "GB", "--audience", "martians"], 2),
+        (["lines", "GB", "--channel", "pigeon"], 2),
+        (["lines", "GB", "--language", "!!"], 2),
+        (["nosuchcommand"], 2),
+        (["lines", "--bogus-option"], 2),
+    ],
+)
 def test_bad_arguments(run, args, code):
     result = run(*args)
     assert result.returncode == code

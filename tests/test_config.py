@@ -16,8 +16,9 @@ def _write(tmp_path, text):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the inlined rule is for Linux")
-@pytest.mark.parametrize("kind, ours, var", [("config", config_dir, "XDG_CONFIG_HOME"),
-                                             ("data", data_dir, "XDG_DATA_HOME")])
+@pytest.mark.parametrize(
+    "kind, ours, var", [("config", config_dir, "XDG_CONFIG_HOME"), ("data", data_dir, "XDG_DATA_HOME")]
+)
 @pytest.mark.parametrize("xdg", ["", "/tmp/xdg-dir"])
 def test_user_dirs_agree_with_platformdirs(kind, ours, var, xdg, monkeypatch):
     import platformdirs
@@ -42,25 +43,31 @@ def test_missing_file_means_defaults(tmp_path):
 
 
 def test_values_are_read(tmp_path):
-    env = _write(tmp_path, 'country = "FR"\nformat = "json"\nquiet = true\nstale_after_days = 30\n'
-                           'trusted_keys = ["/k.pub"]\nupdate_url = "https://example.org/x.json"\n')
+    env = _write(
+        tmp_path,
+        'country = "FR"\nformat = "json"\nquiet = true\nstale_after_days = 30\n'
+        'trusted_keys = ["/k.pub"]\nupdate_url = "https://example.org/x.json"\n',
+    )
     config = load_config(env)
     assert (config.country, config.format, config.quiet, config.stale_after_days) == ("FR", "json", True, 30)
     assert config.trusted_keys == ("/k.pub",)
 
 
-@pytest.mark.parametrize("text, words", [
-    ('country = "FR"\nformat = \n', ["line 2", "using the defaults"]),
-    ('colour = "never"\n', ["unknown key", "colour"]),
-    ("quiet = 3\n", ["quiet", "true or false"]),
-    ("stale_after_days = true\n", ["stale_after_days", "whole number"]),
-    ("stale_after_days = -1\n", ["stale_after_days", "from 1 to 3650"]),
-    ('color = "purple"\n', ["color", "auto, always, never"]),
-    ('format = "markdown"\n', ["format", "table, plain, json, csv"]),
-    ('country = "Atlantis"\n', ["country", "Atlantis"]),
-    ("trusted_keys = [1]\n", ["trusted_keys"]),
-    ("\xff\xfe", ["not valid TOML"]),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ('country = "FR"\nformat = \n', ["line 2", "using the defaults"]),
+        ('colour = "never"\n', ["unknown key", "colour"]),
+        ("quiet = 3\n", ["quiet", "true or false"]),
+        ("stale_after_days = true\n", ["stale_after_days", "whole number"]),
+        ("stale_after_days = -1\n", ["stale_after_days", "from 1 to 3650"]),
+        ('color = "purple"\n', ["color", "auto, always, never"]),
+        ('format = "markdown"\n', ["format", "table, plain, json, csv"]),
+        ('country = "Atlantis"\n', ["country", "Atlantis"]),
+        ("trusted_keys = [1]\n", ["trusted_keys"]),
+        ("\xff\xfe", ["not valid TOML"]),
+    ],
+)
 def test_broken_values_warn_and_fall_back_to_defaults(tmp_path, text, words):
     config = load_config(_write(tmp_path, text))
     assert len(config.warnings) == 1
@@ -76,13 +83,13 @@ def test_good_values_survive_a_bad_neighbour(tmp_path):
 
 
 def test_a_byte_order_mark_is_read(tmp_path):
-    (tmp_path / "config.toml").write_bytes(b"\xef\xbb\xbfcountry = \"FR\"\n")
+    (tmp_path / "config.toml").write_bytes(b'\xef\xbb\xbfcountry = "FR"\n')
     config = load_config({"CRISISCLI_CONFIG_DIR": str(tmp_path)})
     assert config.country == "FR" and config.warnings == ()
 
 
 def test_non_utf8_file(tmp_path):
-    (tmp_path / "config.toml").write_bytes(b"country = \"\xff\"\n")
+    (tmp_path / "config.toml").write_bytes(b'country = "\xff"\n')
     config = load_config({"CRISISCLI_CONFIG_DIR": str(tmp_path)})
     assert "not UTF-8" in config.warnings[0] and config.country is None
 
@@ -100,8 +107,15 @@ def _special(kind, path):
         path.symlink_to(path.parent / "nowhere")
 
 
-@pytest.mark.parametrize("kind, words", [("directory", "not a regular file"), ("fifo", "not a regular file"),
-                                         ("device", "not a regular file"), ("huge", "larger than 64 KiB")])
+@pytest.mark.parametrize(
+    "kind, words",
+    [
+        ("directory", "not a regular file"),
+        ("fifo", "not a regular file"),
+        ("device", "not a regular file"),
+        ("huge", "larger than 64 KiB"),
+    ],
+)
 def test_special_files_never_block_and_never_stop_help(tmp_path, run, isolated, kind, words):
     config_path = tmp_path / "config" / "config.toml"
     config_path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,8 +126,10 @@ def test_special_files_never_block_and_never_stop_help(tmp_path, run, isolated, 
     assert result.stderr.count("config file") == 1 and words in result.stderr
 
 
-@pytest.mark.parametrize("text", ['colour = "x"\n', "quiet = 3\n", "\ufeffcountry = 'GB'\n", "[[[\n",
-                                  'color = "purple"\nformat = "markdown"\n'])
+@pytest.mark.parametrize(
+    "text",
+    ['colour = "x"\n', "quiet = 3\n", "\ufeffcountry = 'GB'\n", "[[[\n", 'color = "purple"\nformat = "markdown"\n'],
+)
 def test_now_shows_numbers_whatever_the_config_says(tmp_path, run, text):
     (tmp_path / "config").mkdir(exist_ok=True)
     (tmp_path / "config" / "config.toml").write_text(text, encoding="utf-8")

@@ -32,8 +32,9 @@ def test_lines_json_envelope(run):
     assert section["iso2"] == "GB"
     assert section["emergency"][0]["digits"] == "999"
     for line in section["lines"]:
-        assert {"id", "name", "contacts", "hours", "topics", "audiences", "languages", "status",
-                "provenance"} <= set(line)
+        assert {"id", "name", "contacts", "hours", "topics", "audiences", "languages", "status", "provenance"} <= set(
+            line
+        )
         assert line["status"] == "active"
         assert "always_open" in line["hours"]
         assert line["provenance"]["sources"][0]["accessed"]
@@ -100,8 +101,19 @@ def test_json_is_compact_for_a_pipe(run):
     assert out.count("\n") == 1 and json.loads(out)["data"][0]["iso2"] == "GB"
 
 
-@pytest.mark.parametrize("args", [["about"], ["about", "myths"], ["coping"], ["coping", "--random"], ["where"],
-                                  ["search", "samaritans"], ["countries"], ["lines", "GB"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["about"],
+        ["about", "myths"],
+        ["coping"],
+        ["coping", "--random"],
+        ["where"],
+        ["search", "samaritans"],
+        ["countries"],
+        ["lines", "GB"],
+    ],
+)
 def test_csv_and_plain_are_records_for_every_command(run, args):
     for fmt in ("csv", "plain"):
         result = run(*args, "--format", fmt)

@@ -10,14 +10,39 @@ from crisiscli import countries
 from crisiscli.errors import UnknownCountry
 
 
-@pytest.mark.parametrize("text, code", [
-    ("uk", "GB"), ("UK", "GB"), ("England", "GB"), ("gbr", "GB"), ("USA", "US"), ("us", "US"),
-    ("United States", "US"), ("Deutschland", "DE"), ("España", "ES"), ("espana", "ES"),
-    ("ESPAÑA", "ES"), ("South Korea", "KR"), ("Côte d'Ivoire", "CI"), ("Cote d'Ivoire", "CI"),
-    ("Côte d’Ivoire", "CI"), ("ivory coast", "CI"), ("  france  ", "FR"), ("日本", "JP"),
-    ("Türkiye", "TR"), ("turkey", "TR"), ("Holland", "NL"), ("Schweiz", "CH"), ("Suisse", "CH"),
-    ("Brasil", "BR"), ("México", "MX"), ("mexico", "MX"), ("Россия", "RU"), ("Україна", "UA"),
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("uk", "GB"),
+        ("UK", "GB"),
+        ("England", "GB"),
+        ("gbr", "GB"),
+        ("USA", "US"),
+        ("us", "US"),
+        ("United States", "US"),
+        ("Deutschland", "DE"),
+        ("España", "ES"),
+        ("espana", "ES"),
+        ("ESPAÑA", "ES"),
+        ("South Korea", "KR"),
+        ("Côte d'Ivoire", "CI"),
+        ("Cote d'Ivoire", "CI"),
+        ("Côte d’Ivoire", "CI"),
+        ("ivory coast", "CI"),
+        ("  france  ", "FR"),
+        ("日本", "JP"),
+        ("Türkiye", "TR"),
+        ("turkey", "TR"),
+        ("Holland", "NL"),
+        ("Schweiz", "CH"),
+        ("Suisse", "CH"),
+        ("Brasil", "BR"),
+        ("México", "MX"),
+        ("mexico", "MX"),
+        ("Россия", "RU"),
+        ("Україна", "UA"),
+    ],
+)
 def test_resolves_common_spellings(text, code):
     assert countries.resolve(text) == code
 

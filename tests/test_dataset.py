@@ -15,11 +15,61 @@ from crisiscli.validate import validate
 
 RAW = json.loads(Path(BUNDLED_PATH).read_text(encoding="utf-8"))
 SCHEMA = json.loads((Path(DATA_DIR) / "hotlines.schema.json").read_text(encoding="utf-8"))
-FIRST_40 = ["US", "CA", "GB", "IE", "AU", "NZ", "IN", "DE", "FR", "ES", "IT", "NL", "BE", "SE", "NO", "DK", "FI", "PL", "JP", "KR", "CN", "HK", "SG", "PH", "ZA", "KE", "NG", "BR", "MX", "AR", "CL", "CO", "IL", "TR", "RU", "UA", "CH", "AT", "PT", "GR"]
+FIRST_40 = [
+    "US",
+    "CA",
+    "GB",
+    "IE",
+    "AU",
+    "NZ",
+    "IN",
+    "DE",
+    "FR",
+    "ES",
+    "IT",
+    "NL",
+    "BE",
+    "SE",
+    "NO",
+    "DK",
+    "FI",
+    "PL",
+    "JP",
+    "KR",
+    "CN",
+    "HK",
+    "SG",
+    "PH",
+    "ZA",
+    "KE",
+    "NG",
+    "BR",
+    "MX",
+    "AR",
+    "CL",
+    "CO",
+    "IL",
+    "TR",
+    "RU",
+    "UA",
+    "CH",
+    "AT",
+    "PT",
+    "GR",
+]
 # Retired or wrong numbers that must never be an active contact (research/hotline-anchors.md c1).
-KNOWN_BAD = {"US": ["18002738255"], "GB": ["08457909090"], "IE": ["1850609090"], "NL": ["09000113"],
-             "KR": ["1393"], "CN": ["12320"], "SG": ["18002214444"], "BR": ["141"], "TR": ["182"],
-             "CA": ["18334564566", "45645"]}
+KNOWN_BAD = {
+    "US": ["18002738255"],
+    "GB": ["08457909090"],
+    "IE": ["1850609090"],
+    "NL": ["09000113"],
+    "KR": ["1393"],
+    "CN": ["12320"],
+    "SG": ["18002214444"],
+    "BR": ["141"],
+    "TR": ["182"],
+    "CA": ["18334564566", "45645"],
+}
 
 
 def _lines():
@@ -77,8 +127,19 @@ def test_loader_builds_every_country():
     assert len(list(dataset.countries())) == len(RAW["countries"])
 
 
-@pytest.mark.parametrize("code, digits", [("US", "988"), ("GB", "116123"), ("FR", "3114"), ("KR", "109"),
-                                          ("CN", "12356"), ("ES", "024"), ("PT", "1411"), ("NL", "113")])
+@pytest.mark.parametrize(
+    "code, digits",
+    [
+        ("US", "988"),
+        ("GB", "116123"),
+        ("FR", "3114"),
+        ("KR", "109"),
+        ("CN", "12356"),
+        ("ES", "024"),
+        ("PT", "1411"),
+        ("NL", "113"),
+    ],
+)
 def test_reference_lines_present(code, digits):
     """Well-documented national lines (research/hotline-anchors.md c1) appear with these digits."""
     all_digits = {c.get("digits") for line in RAW["countries"][code]["lines"] for c in line["contacts"]}
@@ -111,7 +172,10 @@ def test_other_layouts_fall_back_to_a_full_parse(tmp_path):
 
 # The bundled file as reviewed. Editing hotlines.json must be deliberate: raise dataset_version
 # (updates refuse anything not newer), validate, and pin the new hash here.
-PINNED = {1: "b26e3aeed1dbb1d2adab49e8e98b39c47ede2a6884e087b5e12277153b8bba8d", 2: "fcefa2f35732447f461e33a9b6aebfc41a7f9e5e3c3fa3ee7b737a22223ecd14"}
+PINNED = {
+    1: "b26e3aeed1dbb1d2adab49e8e98b39c47ede2a6884e087b5e12277153b8bba8d",
+    2: "fcefa2f35732447f461e33a9b6aebfc41a7f9e5e3c3fa3ee7b737a22223ecd14",
+}
 
 
 def test_bundled_file_is_the_reviewed_one():

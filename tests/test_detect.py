@@ -29,10 +29,15 @@ def test_precedence():
     assert _detect({}).iso2 is None and _detect({}).source == "none"
 
 
-@pytest.mark.parametrize("value, zone", [
-    (":Europe/Paris", "Europe/Paris"), ("/usr/share/zoneinfo/Asia/Tokyo", "Asia/Tokyo"),
-    ("America/New_York", "America/New_York"), ("", None),
-])
+@pytest.mark.parametrize(
+    "value, zone",
+    [
+        (":Europe/Paris", "Europe/Paris"),
+        ("/usr/share/zoneinfo/Asia/Tokyo", "Asia/Tokyo"),
+        ("America/New_York", "America/New_York"),
+        ("", None),
+    ],
+)
 def test_tz_values(value, zone):
     assert zone_from_tz_value(value) == zone
 

@@ -18,8 +18,9 @@ def _same_across_click(text: str) -> str:
 
 
 def test_cli_reference_matches_help():
-    assert _same_across_click((ROOT / "docs" / "cli.md").read_text(encoding="utf-8")) == \
-        _same_across_click(make_docs.render()), "docs/cli.md is out of date: run `python tools/make_docs.py`"
+    assert _same_across_click((ROOT / "docs" / "cli.md").read_text(encoding="utf-8")) == _same_across_click(
+        make_docs.render()
+    ), "docs/cli.md is out of date: run `python tools/make_docs.py`"
 
 
 def test_the_command_list_matches_each_commands_own_help():

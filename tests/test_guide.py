@@ -15,30 +15,53 @@ from banned import violations
 from crisiscli import guide
 
 DATA = Path(guide.DATA_DIR)
-REQUIRED_TOPICS = {"what-is-self-harm", "why-people-self-harm", "self-harm-and-mental-health",
-                   "signs-someone-is-struggling", "starting-a-conversation", "treatment-and-professional-help",
-                   "healthy-coping-and-self-care", "community-and-peer-support", "setbacks-and-recovery",
-                   "supporting-a-loved-one", "myths-and-stigma", "getting-help-in-a-crisis",
-                   # issue 12
-                   "after-self-harm", "young-people", "telling-someone", "parents-and-carers", "what-to-say"}
+REQUIRED_TOPICS = {
+    "what-is-self-harm",
+    "why-people-self-harm",
+    "self-harm-and-mental-health",
+    "signs-someone-is-struggling",
+    "starting-a-conversation",
+    "treatment-and-professional-help",
+    "healthy-coping-and-self-care",
+    "community-and-peer-support",
+    "setbacks-and-recovery",
+    "supporting-a-loved-one",
+    "myths-and-stigma",
+    "getting-help-in-a-crisis",
+    # issue 12
+    "after-self-harm",
+    "young-people",
+    "telling-someone",
+    "parents-and-carers",
+    "what-to-say",
+}
 EXCLUDED = ("rubber", "band", "ice", "draw", "harm-min", "safer", "contract")
 # Hosts that are never a source: document-sharing copies, app stores, blog hosts, a pharmacy copy of NHS
 # pages, a closed campaign, staging or cloud hosts, news copies. The original publisher, a DOI, NICE,
 # NHS, WHO or the charity's own page goes in their place.
-DENY_HOSTS = (r"(^|\.)(dokumen\.tips|docslib\.org|docplayer\.\w+|documents\.pub|zbook\.org|studylib\.net"
-              r"|readkong\.com|paperzz\.com|yumpu\.com|issuu\.com|scribd\.com|slideshare\.net"
-              r"|slidelegend\.com|flippingbook\.com|docecity\.com)$",
-              r"(^|\.)(vdocuments|fdocuments)\.\w+$",
-              r"(^|\.)(apprecs\.com|apps\.apple\.com|play\.google\.com)$",
-              r"(^|\.)(wordpress\.com|blogspot\.com|medium\.com|ghost\.io|wixsite\.com|tumblr\.com"
-              r"|livejournal\.com|wattpad\.com)$|\.blog$",
-              r"(^|\.)(clearchemist\.co\.uk|time-to-change\.org\.uk|therapistassist\.app)$",
-              r"staging|(^|\.)core-cms\.|(^|\.)core-prod\.|bdgdev\.com$|amazonaws\.com$|pages\.dev$",
-              r"(^|\.)(cuu\.coron\.tech|nwemail\.co\.uk|newarkadvertiser\.co\.uk)$")
+DENY_HOSTS = (
+    r"(^|\.)(dokumen\.tips|docslib\.org|docplayer\.\w+|documents\.pub|zbook\.org|studylib\.net"
+    r"|readkong\.com|paperzz\.com|yumpu\.com|issuu\.com|scribd\.com|slideshare\.net"
+    r"|slidelegend\.com|flippingbook\.com|docecity\.com)$",
+    r"(^|\.)(vdocuments|fdocuments)\.\w+$",
+    r"(^|\.)(apprecs\.com|apps\.apple\.com|play\.google\.com)$",
+    r"(^|\.)(wordpress\.com|blogspot\.com|medium\.com|ghost\.io|wixsite\.com|tumblr\.com"
+    r"|livejournal\.com|wattpad\.com)$|\.blog$",
+    r"(^|\.)(clearchemist\.co\.uk|time-to-change\.org\.uk|therapistassist\.app)$",
+    r"staging|(^|\.)core-cms\.|(^|\.)core-prod\.|bdgdev\.com$|amazonaws\.com$|pages\.dev$",
+    r"(^|\.)(cuu\.coron\.tech|nwemail\.co\.uk|newarkadvertiser\.co\.uk)$",
+)
 # Pages known to recommend an excluded strategy (rubber bands, holding ice, drawing on skin) or the
 # permissive "wait, then you can" ending; they stay out even though their hosts are not denied.
-DENY_PAGES = ("open.mhid.org.uk", "mindwell-leeds.org.uk", "lifelinesouthcoast.org.au", "lifesigns.org.uk",
-              "dbtselfhelp.com", "spunout.ie", "recoverycollegeonline.co.uk")
+DENY_PAGES = (
+    "open.mhid.org.uk",
+    "mindwell-leeds.org.uk",
+    "lifelinesouthcoast.org.au",
+    "lifesigns.org.uk",
+    "dbtselfhelp.com",
+    "spunout.ie",
+    "recoverycollegeonline.co.uk",
+)
 
 
 @pytest.mark.parametrize("name", ["guide", "coping"])
@@ -70,15 +93,26 @@ def test_topics_and_strategies_cover_what_was_asked():
 
 def _content_strings():
     for t in guide.topics():
-        for text in [t.title, t.summary, t.hope_action, t.content_note or ""] + \
-                [p for s in t.sections for p in s.paragraphs] + [s.heading or "" for s in t.sections] + \
-                [m.fact for m in t.myths]:
+        for text in (
+            [t.title, t.summary, t.hope_action, t.content_note or ""]
+            + [p for s in t.sections for p in s.paragraphs]
+            + [s.heading or "" for s in t.sections]
+            + [m.fact for m in t.myths]
+        ):
             yield f"topic {t.id}", text, False
         for m in t.myths:
             yield f"topic {t.id} myth", m.myth, True
     for s in guide.strategies():
-        for text in [s.name, s.summary, s.suits, s.evidence_note or "", s.one_line or "", s.next_step or "",
-                     *s.steps, *s.cautions]:
+        for text in [
+            s.name,
+            s.summary,
+            s.suits,
+            s.evidence_note or "",
+            s.one_line or "",
+            s.next_step or "",
+            *s.steps,
+            *s.cautions,
+        ]:
             yield f"strategy {s.id}", text, False
 
 
@@ -89,8 +123,11 @@ def test_every_content_string_is_safe():
 
 # Promises no line can keep ("any hour" where the data says otherwise), and "safe space"/"never"-style
 # guarantees: a person in crisis must not be told something a service may not live up to.
-GUARANTEES = re.compile(r"\bany hour\b|\bat any time\b|\b24/7\b|\bsafe space|\bnever (be )?judge|\bwill never\b"
-                        r"|\balways (be )?(there|available|open|answer)|\bguarantee", re.IGNORECASE)
+GUARANTEES = re.compile(
+    r"\bany hour\b|\bat any time\b|\b24/7\b|\bsafe space|\bnever (be )?judge|\bwill never\b"
+    r"|\balways (be )?(there|available|open|answer)|\bguarantee",
+    re.IGNORECASE,
+)
 
 
 def test_no_promise_the_data_cannot_keep():
@@ -101,15 +138,21 @@ def test_no_promise_the_data_cannot_keep():
 # Venting raises arousal and does not reduce anger (Bushman 2002; Kjaervik and Bushman 2024): no
 # strategy may offer hitting, punching, screaming, squeezing hard or loud noise; and cold water, ice and
 # "temperature" stay out since the TIPP step was removed rather than half-quoted.
-AROUSING = re.compile(r"\bhit\w*|\bpunch\w*|\bscream\w*|\bshout\w*|\bsmash\w*|(?<!out )\bloud\w*|as hard as|\bsqueez\w*"
-                      r"|\bice\b|cold water|cold shower|\btemperature\b|\bcool pack\b|\bTIPP\b|intense exercise"
-                      r"|\brip\w*|\btear (it|something|up)", re.IGNORECASE)
+AROUSING = re.compile(
+    r"\bhit\w*|\bpunch\w*|\bscream\w*|\bshout\w*|\bsmash\w*|(?<!out )\bloud\w*|as hard as|\bsqueez\w*"
+    r"|\bice\b|cold water|cold shower|\btemperature\b|\bcool pack\b|\bTIPP\b|intense exercise"
+    r"|\brip\w*|\btear (it|something|up)",
+    re.IGNORECASE,
+)
 
 
 def test_no_strategy_raises_arousal_or_uses_cold():
-    bad = [(s.id, text) for s in guide.strategies()
-           for text in [s.name, s.summary, s.one_line or "", s.next_step or "", *s.steps, *s.cautions]
-           if AROUSING.search(text)]
+    bad = [
+        (s.id, text)
+        for s in guide.strategies()
+        for text in [s.name, s.summary, s.one_line or "", s.next_step or "", *s.steps, *s.cautions]
+        if AROUSING.search(text)
+    ]
     assert bad == []
 
 
@@ -134,12 +177,21 @@ def test_strong_sources_only():
 
 
 def test_denylist_catches_what_the_old_content_had():
-    old = ["https://dokumen.tips/documents/x.html", "https://vdocuments.mx/x.html", "https://fdocuments.in/x",
-           "https://apprecs.com/ios/1/x", "https://growingalone.wordpress.com/x", "https://innerrenovations.blog/x",
-           "https://drcassieroberts.medium.com/x", "https://clearchemist.co.uk/x",
-           "https://www.time-to-change.org.uk/x", "https://homsy-staging.cambridgecore.org/x",
-           "http://core-cms.prod.aop.cambridge.org/x", "https://nv988.bdgdev.com/x",
-           "https://samhsa-main-prod-ext-alb-197684657.us-east-1.elb.amazonaws.com/x"]
+    old = [
+        "https://dokumen.tips/documents/x.html",
+        "https://vdocuments.mx/x.html",
+        "https://fdocuments.in/x",
+        "https://apprecs.com/ios/1/x",
+        "https://growingalone.wordpress.com/x",
+        "https://innerrenovations.blog/x",
+        "https://drcassieroberts.medium.com/x",
+        "https://clearchemist.co.uk/x",
+        "https://www.time-to-change.org.uk/x",
+        "https://homsy-staging.cambridgecore.org/x",
+        "http://core-cms.prod.aop.cambridge.org/x",
+        "https://nv988.bdgdev.com/x",
+        "https://samhsa-main-prod-ext-alb-197684657.us-east-1.elb.amazonaws.com/x",
+    ]
     for url in old:
         host = urlsplit(url).hostname or ""
         assert any(re.search(rx, host) for rx in DENY_HOSTS), url
@@ -177,8 +229,11 @@ def test_about_lists_then_shows_a_topic(run):
     page = run("about", "what-is-self-harm")
     assert page.returncode == 0
     assert page.stdout.startswith("Content note:")
-    assert "Sources:" in page.stdout and "--sources" in page.stdout and "https://" not in page.stdout.split(
-        "Sources:")[1].split("Need help now")[0]
+    assert (
+        "Sources:" in page.stdout
+        and "--sources" in page.stdout
+        and "https://" not in page.stdout.split("Sources:")[1].split("Need help now")[0]
+    )
     assert page.stdout.rstrip().splitlines()[-1].endswith("(24/7).") or "Need help now" in page.stdout[-300:]
 
 
@@ -231,8 +286,15 @@ def test_random_only_ever_offers_in_the_moment_strategies():
     assert guide.now_strategy().moment == "now" and guide.grounding_step() == guide.now_strategy().one_line
 
 
-@pytest.mark.parametrize("args", [["coping", "--category", "nope"], ["coping", "--moment", "soon"],
-                                  ["coping", "ground-54321", "--random"], ["coping", "nonexistent-skill"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["coping", "--category", "nope"],
+        ["coping", "--moment", "soon"],
+        ["coping", "ground-54321", "--random"],
+        ["coping", "nonexistent-skill"],
+    ],
+)
 def test_coping_bad_input(run, args):
     result = run(*args)
     assert result.returncode == 2 and "Traceback" not in result.stderr
@@ -281,9 +343,13 @@ def test_now_young_says_so_when_there_is_none(run):
     from crisiscli.query import find_lines
 
     dataset = load_active()
-    code = next(c for c in ("IS", "MT", "LU", "CY", "EE", "JP", "TR", "BR", "IN", "ZA")
-                if (rec := dataset.country(c)) and find_lines(rec)
-                and not any({"youth", "children"} & set(line.audiences) for line in find_lines(rec)))
+    code = next(
+        c
+        for c in ("IS", "MT", "LU", "CY", "EE", "JP", "TR", "BR", "IN", "ZA")
+        if (rec := dataset.country(c))
+        and find_lines(rec)
+        and not any({"youth", "children"} & set(line.audiences) for line in find_lines(rec))
+    )
     out = run("now", code, "--young").stdout
     assert "No line just for young people is recorded here" in " ".join(out.split())
 
@@ -304,8 +370,11 @@ def test_now_points_to_the_plan_when_there_is_one(run, tmp_path):
 
 
 def test_json_for_about_coping_now(run):
-    for args, command in ((["about", "myths", "--json"], "about"), (["coping", "delay-15", "--json"], "coping"),
-                          (["now", "GB", "--json"], "now")):
+    for args, command in (
+        (["about", "myths", "--json"], "about"),
+        (["coping", "delay-15", "--json"], "coping"),
+        (["now", "GB", "--json"], "now"),
+    ):
         doc = json.loads(run(*args).stdout)
         assert doc["schema_version"] == 1 and doc["command"] == command and doc["data"]
     now = json.loads(run("now", "GB", "--json").stdout)["data"]
@@ -314,8 +383,13 @@ def test_json_for_about_coping_now(run):
 
 
 def test_footer_on_every_human_screen(run):
-    for args in (["about"], ["about", "getting-help-in-a-crisis"], ["coping"], ["coping", "calm-slow-breathing"],
-                 ["about", "after-self-harm", "--sources"]):
+    for args in (
+        ["about"],
+        ["about", "getting-help-in-a-crisis"],
+        ["coping"],
+        ["coping", "calm-slow-breathing"],
+        ["about", "after-self-harm", "--sources"],
+    ):
         out = run(*args, env={"CRISISCLI_COUNTRY": "GB"}).stdout.rstrip()
         assert out.splitlines()[-1].endswith("(24/7).") or "116 123" in out.splitlines()[-1], args
     now = run("now", "GB").stdout.rstrip().splitlines()

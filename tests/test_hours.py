@@ -24,8 +24,9 @@ UTC = UTC
 
 
 def hours(tz: str | None, *spans: tuple[tuple[str, ...], str, str], always: bool = False) -> Hours:
-    return Hours(always_open=always, text="test", tz=tz,
-                 schedule=tuple(Schedule(days=d, open=o, close=c) for d, o, c in spans))
+    return Hours(
+        always_open=always, text="test", tz=tz, schedule=tuple(Schedule(days=d, open=o, close=c) for d, o, c in spans)
+    )
 
 
 def utc(text: str) -> datetime:
@@ -106,25 +107,31 @@ def test_status_table(name, h, at, is_open, text):
     assert (result.open, result.text) == (is_open, text)
 
 
-@pytest.mark.parametrize("h, text", [
-    (hours("Europe/London", always=True), "open 24/7"),
-    (hours(None, always=True), "open 24/7"),
-    (hours("Europe/London", (ALL, "00:00", "24:00")), "open 24/7"),
-])
+@pytest.mark.parametrize(
+    "h, text",
+    [
+        (hours("Europe/London", always=True), "open 24/7"),
+        (hours(None, always=True), "open 24/7"),
+        (hours("Europe/London", (ALL, "00:00", "24:00")), "open 24/7"),
+    ],
+)
 def test_always_open(h, text):
     assert status(h, utc("2026-11-25T12:00")) == OpenStatus(True, text)
 
 
-@pytest.mark.parametrize("h", [
-    hours("Europe/London"),                                   # no schedule
-    hours(None, (ALL, "09:00", "17:00")),                     # no zone
-    hours("Mars/Olympus_Mons", (ALL, "09:00", "17:00")),      # unknown zone
-    hours("../../etc/passwd", (ALL, "09:00", "17:00")),       # not a zone name
-    hours("Europe", (ALL, "09:00", "17:00")),                 # a directory
-    hours("Europe/London", (ALL, "25:00", "17:00")),          # malformed time
-    hours("Europe/London", (("funday",), "09:00", "17:00")),  # malformed day
-    hours("Europe/London", ((), "09:00", "17:00")),           # no days
-])
+@pytest.mark.parametrize(
+    "h",
+    [
+        hours("Europe/London"),  # no schedule
+        hours(None, (ALL, "09:00", "17:00")),  # no zone
+        hours("Mars/Olympus_Mons", (ALL, "09:00", "17:00")),  # unknown zone
+        hours("../../etc/passwd", (ALL, "09:00", "17:00")),  # not a zone name
+        hours("Europe", (ALL, "09:00", "17:00")),  # a directory
+        hours("Europe/London", (ALL, "25:00", "17:00")),  # malformed time
+        hours("Europe/London", (("funday",), "09:00", "17:00")),  # malformed day
+        hours("Europe/London", ((), "09:00", "17:00")),  # no days
+    ],
+)
 def test_unknown_is_never_a_guess(h):
     assert status(h, utc("2026-11-25T12:00")) == OpenStatus(None, "hours not known")
 
@@ -163,6 +170,7 @@ def test_every_bundled_line_has_an_answer():
 
 # --- --open-at: naive means local time in each line's own zone ---------------------------------
 
+
 def test_naive_open_at_is_placed_in_each_lines_zone():
     at = parse_at("2026-11-25T10:00")
     assert at.tzinfo is None
@@ -177,7 +185,7 @@ def test_naive_open_at_is_placed_in_each_lines_zone():
 
 def test_aware_open_at_is_one_instant_for_all():
     at = parse_at("2026-11-25T23:30Z")
-    assert status_at(PARIS, at).open is False       # 00:30 in Paris
+    assert status_at(PARIS, at).open is False  # 00:30 in Paris
     assert status_at(LISBON_LATE, at).open is True  # 23:30 in Lisbon
 
 
@@ -197,26 +205,44 @@ def test_localize_skipped_and_repeated_times():
     assert localize(aware, None) is aware
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2026-11-29T03:00", datetime(2026, 11, 29, 3, 0)),
-    ("2026-11-29 03:00", datetime(2026, 11, 29, 3, 0)),
-    ("  2026-11-29t03  ", datetime(2026, 11, 29, 3, 0)),
-    ("2026-11-29T03:00:30.5", datetime(2026, 11, 29, 3, 0, 30, 500000)),
-    ("2026-11-29T03:00Z", datetime(2026, 11, 29, 3, 0, tzinfo=UTC)),
-    ("2026-11-29T03:00+01:00", datetime(2026, 11, 29, 3, 0, tzinfo=timezone(timedelta(hours=1)))),
-    ("2026-11-29T03:00-0530", datetime(2026, 11, 29, 3, 0, tzinfo=timezone(-timedelta(hours=5, minutes=30)))),
-    ("2026-11-29T03:00+09", datetime(2026, 11, 29, 3, 0, tzinfo=timezone(timedelta(hours=9)))),
-    ("2026-12-31T24:00", datetime(2027, 1, 1, 0, 0)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026-11-29T03:00", datetime(2026, 11, 29, 3, 0)),
+        ("2026-11-29 03:00", datetime(2026, 11, 29, 3, 0)),
+        ("  2026-11-29t03  ", datetime(2026, 11, 29, 3, 0)),
+        ("2026-11-29T03:00:30.5", datetime(2026, 11, 29, 3, 0, 30, 500000)),
+        ("2026-11-29T03:00Z", datetime(2026, 11, 29, 3, 0, tzinfo=UTC)),
+        ("2026-11-29T03:00+01:00", datetime(2026, 11, 29, 3, 0, tzinfo=timezone(timedelta(hours=1)))),
+        ("2026-11-29T03:00-0530", datetime(2026, 11, 29, 3, 0, tzinfo=timezone(-timedelta(hours=5, minutes=30)))),
+        ("2026-11-29T03:00+09", datetime(2026, 11, 29, 3, 0, tzinfo=timezone(timedelta(hours=9)))),
+        ("2026-12-31T24:00", datetime(2027, 1, 1, 0, 0)),
+    ],
+)
 def test_parse_at_accepts(text, expected):
     got = parse_at(text)
     assert got == expected and (got.tzinfo is None) == (expected.tzinfo is None)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "now", "2026-11-29", "2026-02-30T10:00", "2026-11-29T25:00",
-                                  "2026-11-29T24:30", "2026-11-29T03:00+24:00", "2026-11-29T03:00+05:75",
-                                  "1066-10-14T09:00", "9999-12-31T24:00", "2026-11-29T03:00 Europe/Paris",
-                                  "٢٠٢٦-١١-٢٩T03:00", "2026-11-29T03:00" + "0" * 100])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "now",
+        "2026-11-29",
+        "2026-02-30T10:00",
+        "2026-11-29T25:00",
+        "2026-11-29T24:30",
+        "2026-11-29T03:00+24:00",
+        "2026-11-29T03:00+05:75",
+        "1066-10-14T09:00",
+        "9999-12-31T24:00",
+        "2026-11-29T03:00 Europe/Paris",
+        "٢٠٢٦-١١-٢٩T03:00",
+        "2026-11-29T03:00" + "0" * 100,
+    ],
+)
 def test_parse_at_refuses_with_usage_problem(text):
     with pytest.raises(UsageProblem) as info:
         parse_at(text)
@@ -237,8 +263,10 @@ def test_parse_at_any_text_is_a_datetime_or_usage_problem(text):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2100, 12, 30)),
-       st.one_of(st.none(), st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59)))
+@given(
+    st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2100, 12, 30)),
+    st.one_of(st.none(), st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59)),
+)
 def test_parse_at_round_trips_isoformat(moment, offset_minutes):
     if offset_minutes is not None:
         moment = moment.replace(tzinfo=timezone(timedelta(minutes=offset_minutes)))
@@ -247,10 +275,24 @@ def test_parse_at_round_trips_isoformat(moment, offset_minutes):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31),
-                    timezones=st.just(UTC)),
-       st.sampled_from([PARIS, LISBON_LATE, ROME_MIDNIGHT, FRIDAY_NIGHT, SAHAR, WEEKEND, NY_NIGHT,
-                        NY_GAP, NY_CLOSE_TWICE, NY_OPEN_TWICE, SYDNEY_DAY]))
+@given(
+    st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)),
+    st.sampled_from(
+        [
+            PARIS,
+            LISBON_LATE,
+            ROME_MIDNIGHT,
+            FRIDAY_NIGHT,
+            SAHAR,
+            WEEKEND,
+            NY_NIGHT,
+            NY_GAP,
+            NY_CLOSE_TWICE,
+            NY_OPEN_TWICE,
+            SYDNEY_DAY,
+        ]
+    ),
+)
 def test_status_is_consistent_with_its_own_next_change(at, h):
     """Just before the announced change the answer is the same; at it, it has flipped."""
     result = status(h, at)
@@ -264,6 +306,7 @@ def test_status_is_consistent_with_its_own_next_change(at, h):
 
 
 # --- machines without zone files ---------------------------------------------------------------
+
 
 @pytest.fixture
 def no_zone_files(monkeypatch: pytest.MonkeyPatch):

@@ -117,7 +117,9 @@ def test_config_country(run, isolated, tmp_path):
     config.mkdir()
     (config / "config.toml").write_text('country = "Deutschland"\n', encoding="utf-8")
     result = run("lines", "--json")
-    assert json.loads(result.stdout)["country_source"] == "config" and json.loads(result.stdout)["data"][0]["iso2"] == "DE"
+    assert (
+        json.loads(result.stdout)["country_source"] == "config" and json.loads(result.stdout)["data"][0]["iso2"] == "DE"
+    )
 
 
 def test_broken_config_names_file_and_line_but_still_shows_numbers(run, tmp_path):
@@ -142,7 +144,9 @@ def test_nothing_known_gives_fallback_not_a_guess(run):
 
 def test_locale_is_the_last_resort(run):
     result = run("lines", "--json", env={"TZ": "UTC", "LANG": "pt_BR.UTF-8"})
-    assert json.loads(result.stdout)["country_source"] == "locale" and json.loads(result.stdout)["data"][0]["iso2"] == "BR"
+    assert (
+        json.loads(result.stdout)["country_source"] == "locale" and json.loads(result.stdout)["data"][0]["iso2"] == "BR"
+    )
 
 
 def test_countries_piped_is_one_per_line(run):
@@ -185,8 +189,9 @@ def test_python_dash_m_works(isolated):
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "crisiscli", "lines", "GB", "--json"],
-                            capture_output=True, text=True, env=isolated)
+    result = subprocess.run(
+        [sys.executable, "-m", "crisiscli", "lines", "GB", "--json"], capture_output=True, text=True, env=isolated
+    )
     assert result.returncode == 0 and '"GB"' in result.stdout
 
 
@@ -230,9 +235,17 @@ def test_csv_cells_never_start_like_a_formula(run):
     assert cells and not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
 
 
-@pytest.mark.parametrize("value, shown", [("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+44 800 1111", "'+44 800 1111"),
-                                          ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "' x"),
-                                          ("116 123", "116 123")])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
+        ("+44 800 1111", "'+44 800 1111"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "' x"),
+        ("116 123", "116 123"),
+    ],
+)
 def test_csv_neutralises_formula_cells(value, shown):
     from crisiscli.render import records
 
@@ -310,6 +323,7 @@ def test_all_with_no_match_is_one_short_line(run):
 def test_audience_deaf_finds_contacts_with_deaf_access(run):
     doc = json.loads(run("lines", "AU", "--audience", "deaf", "--json").stdout)
     lines = doc["data"][0]["lines"]
-    assert lines and all("deaf" in line["audiences"] or any(c.get("access") for c in line["contacts"])
-                         for line in lines)
+    assert lines and all(
+        "deaf" in line["audiences"] or any(c.get("access") for c in line["contacts"]) for line in lines
+    )
     assert any(c.get("access") for line in lines for c in line["contacts"])

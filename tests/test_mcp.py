@@ -100,12 +100,17 @@ def cli_json(run, *args: str) -> dict[str, Any]:
 
 def numbers(section: dict[str, Any]) -> dict[str, Any]:
     """What a person would dial or open: emergency digits, and each line's contacts in order."""
-    return {"emergency": sorted(e["digits"] for e in section.get("emergency", [])),
-            "lines": [(line["id"], [(c["type"], c["display"], c.get("digits"), c.get("url"))
-                                    for c in line["contacts"]]) for line in section["lines"]]}
+    return {
+        "emergency": sorted(e["digits"] for e in section.get("emergency", [])),
+        "lines": [
+            (line["id"], [(c["type"], c["display"], c.get("digits"), c.get("url")) for c in line["contacts"]])
+            for line in section["lines"]
+        ],
+    }
 
 
 # --- discovery ------------------------------------------------------------------------------
+
 
 def test_lists_the_tools_resource_and_prompt_with_instructions(client):
     instructions = client.init["instructions"]
@@ -130,20 +135,26 @@ def test_lists_the_tools_resource_and_prompt_with_instructions(client):
 
 # --- the numbers are the CLI's numbers -----------------------------------------------------------
 
-@pytest.mark.parametrize("country, arguments, flags", [
-    ("BR", {"audience": "youth"}, ["--audience", "youth"]),
-    ("GB", {}, []),
-    ("US", {"channel": "sms"}, ["--channel", "sms"]),
-    ("DE", {"language": "de", "topic": "suicide"}, ["--language", "de", "--topic", "suicide"]),
-    ("FR", {"open_now": True}, ["--open-now"]),
-    ("GB", {"open_now": True}, ["--open-now"]),
-])
+
+@pytest.mark.parametrize(
+    "country, arguments, flags",
+    [
+        ("BR", {"audience": "youth"}, ["--audience", "youth"]),
+        ("GB", {}, []),
+        ("US", {"channel": "sms"}, ["--channel", "sms"]),
+        ("DE", {"language": "de", "topic": "suicide"}, ["--language", "de", "--topic", "suicide"]),
+        ("FR", {"open_now": True}, ["--open-now"]),
+        ("GB", {"open_now": True}, ["--open-now"]),
+    ],
+)
 def test_crisis_lines_numbers_match_the_cli(client, run, country, arguments, flags):
     doc = client.ok("crisis_lines", {"country": country, **arguments})
     cli = cli_json(run, "lines", country, *flags)
     [section] = cli["data"]
     assert numbers(doc["data"]) == numbers(section)
-    assert [line["confirmation"] for line in doc["data"]["lines"]] == [line["confirmation"] for line in section["lines"]]
+    assert [line["confirmation"] for line in doc["data"]["lines"]] == [
+        line["confirmation"] for line in section["lines"]
+    ]
     assert doc["dataset"] == cli["dataset"]
     assert doc["data"]["iso2"] == country
 
@@ -218,6 +229,7 @@ def test_search_matches_the_cli(client, run):
 
 # --- countries as people say them ---------------------------------------------------------------
 
+
 def test_a_teenager_in_brazil_then_somewhere_in_the_uk(client, run):
     """The issue's walk-through: every number shown comes from the tool, and equals the CLI's."""
     brazil = client.ok("crisis_lines", {"country": "Brazil", "audience": "youth"})
@@ -225,8 +237,9 @@ def test_a_teenager_in_brazil_then_somewhere_in_the_uk(client, run):
     assert numbers(brazil["data"]) == numbers(cli_json(run, "lines", "BR", "--audience", "youth")["data"][0])
     # and, as `now --young` shows, the 24/7 line for everyone that the youth filter left out
     now = cli_json(run, "now", "BR", "--young")["data"]
-    assert [line["id"] for line in brazil["data"]["also_24_7"]] == \
-        [line["id"] for line in now["lines"] if line["id"] not in {x["id"] for x in brazil["data"]["lines"]}]
+    assert [line["id"] for line in brazil["data"]["also_24_7"]] == [
+        line["id"] for line in now["lines"] if line["id"] not in {x["id"] for x in brazil["data"]["lines"]}
+    ]
     assert brazil["data"]["also_24_7"], "expected a 24/7 line for everyone in Brazil"
     found = client.ok("find_country", {"text": "somewhere in the UK"})
     assert found["data"]["matches"][0]["iso2"] == "GB" and not found["data"]["ambiguous"]
@@ -236,13 +249,16 @@ def test_a_teenager_in_brazil_then_somewhere_in_the_uk(client, run):
     assert numbers(uk["data"]) == numbers(cli_json(run, "lines", "GB")["data"][0])
 
 
-@pytest.mark.parametrize("text, expected, ambiguous", [
-    ("Deutschland", ["DE"], False),
-    ("gbr", ["GB"], False),
-    ("Côte d'Ivoire", ["CI"], False),
-    ("near the border of France and Spain", ["FR", "ES"], True),
-    ("a small town in new zealand", ["NZ"], False),
-])
+@pytest.mark.parametrize(
+    "text, expected, ambiguous",
+    [
+        ("Deutschland", ["DE"], False),
+        ("gbr", ["GB"], False),
+        ("Côte d'Ivoire", ["CI"], False),
+        ("near the border of France and Spain", ["FR", "ES"], True),
+        ("a small town in new zealand", ["NZ"], False),
+    ],
+)
 def test_find_country(client, text, expected, ambiguous):
     doc = client.ok("find_country", {"text": text})
     assert [m["iso2"] for m in doc["data"]["matches"]] == expected
@@ -268,21 +284,25 @@ def test_everyday_words_that_are_country_codes_name_no_country(client, run):
 
 # --- bad input: the CLI's message, an error result, and the server keeps serving ------------------
 
-@pytest.mark.parametrize("tool, arguments, cli_args", [
-    ("crisis_lines", {"country": "Narnia"}, ["lines", "Narnia"]),
-    ("crisis_lines", {"country": "germny"}, ["lines", "germny"]),
-    ("crisis_lines", {"country": "GB", "topic": "zzz"}, ["lines", "GB", "--topic", "zzz"]),
-    ("crisis_lines", {"country": "GB", "channel": "pigeon"}, ["lines", "GB", "--channel", "pigeon"]),
-    ("crisis_lines", {"country": "x" * 100_000}, ["lines", "x" * 100_000]),
-    ("emergency_numbers", {"country": ""}, ["lines", ""]),
-    ("find_country", {"text": "   "}, ["lines", "   "]),
-    ("find_country", {"text": "y" * 50_000}, ["lines", "y" * 50_000]),
-    ("search_lines", {"query": ""}, ["search", ""]),
-    ("search_lines", {"query": "z" * 100_000}, ["search", "z" * 100_000]),
-    ("about", {"topic": "nonsense"}, ["about", "nonsense"]),
-    ("about", {"topic": "q" * 100_000}, ["about", "q" * 100_000]),
-    ("coping_strategy", {"moment": "soon"}, ["coping", "--moment", "soon"]),
-])
+
+@pytest.mark.parametrize(
+    "tool, arguments, cli_args",
+    [
+        ("crisis_lines", {"country": "Narnia"}, ["lines", "Narnia"]),
+        ("crisis_lines", {"country": "germny"}, ["lines", "germny"]),
+        ("crisis_lines", {"country": "GB", "topic": "zzz"}, ["lines", "GB", "--topic", "zzz"]),
+        ("crisis_lines", {"country": "GB", "channel": "pigeon"}, ["lines", "GB", "--channel", "pigeon"]),
+        ("crisis_lines", {"country": "x" * 100_000}, ["lines", "x" * 100_000]),
+        ("emergency_numbers", {"country": ""}, ["lines", ""]),
+        ("find_country", {"text": "   "}, ["lines", "   "]),
+        ("find_country", {"text": "y" * 50_000}, ["lines", "y" * 50_000]),
+        ("search_lines", {"query": ""}, ["search", ""]),
+        ("search_lines", {"query": "z" * 100_000}, ["search", "z" * 100_000]),
+        ("about", {"topic": "nonsense"}, ["about", "nonsense"]),
+        ("about", {"topic": "q" * 100_000}, ["about", "q" * 100_000]),
+        ("coping_strategy", {"moment": "soon"}, ["coping", "--moment", "soon"]),
+    ],
+)
 def test_bad_input_gives_the_cli_message_as_an_error_result(client, run, tool, arguments, cli_args):
     result = client.call(tool, arguments)
     cli = cli_json(run, *cli_args)
@@ -307,6 +327,7 @@ def test_unknown_prompt_country_is_an_error_and_the_server_keeps_serving(client)
 
 
 # --- the guide, the resource and the prompt -----------------------------------------------------
+
 
 def test_coping_and_about_are_the_cli_text(client, run):
     coping = client.ok("coping_strategy")
@@ -347,23 +368,46 @@ def test_prompt_returns_the_now_screen(client, run):
 
 # --- the process ----------------------------------------------------------------------------------
 
+
 def test_stdout_carries_only_protocol_messages(server_env):
     """Raw JSON-RPC over the pipes: every line the server writes to stdout is a protocol message,
     good answers and bad ones alike; nothing else, and no traceback on stderr. It exits when the
     client closes stdin. A watchdog kills a server that stops answering."""
     requests = [
-        {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-         "params": {"protocolVersion": "2025-06-18", "capabilities": {},
-                    "clientInfo": {"name": "test", "version": "0"}}},
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "test", "version": "0"},
+            },
+        },
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
-        {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
-         "params": {"name": "crisis_lines", "arguments": {"country": "GB"}}},
-        {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
-         "params": {"name": "crisis_lines", "arguments": {"country": "Narnia"}}},
+        {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {"name": "crisis_lines", "arguments": {"country": "GB"}},
+        },
+        {
+            "jsonrpc": "2.0",
+            "id": 3,
+            "method": "tools/call",
+            "params": {"name": "crisis_lines", "arguments": {"country": "Narnia"}},
+        },
         {"jsonrpc": "2.0", "id": 4, "method": "resources/read", "params": {"uri": "crisiscli://dataset"}},
     ]
-    proc = subprocess.Popen([str(BIN), "mcp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=server_env, text=True, encoding="utf-8")
+    proc = subprocess.Popen(
+        [str(BIN), "mcp"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=server_env,
+        text=True,
+        encoding="utf-8",
+    )
     watchdog = threading.Timer(TIMEOUT * 2, proc.kill)
     watchdog.start()
     lines = []
@@ -404,12 +448,15 @@ def test_without_the_extra_it_exits_2_with_the_install_command(run, monkeypatch)
 
 def test_lookups_never_import_the_sdk(isolated):
     """`crisiscli --help` lists the mcp command and `lines` runs a lookup; neither loads mcp."""
-    code = ("import sys\nfrom crisiscli.cli import cli\n"
-            "for args in (['--help'], ['lines', 'GB'], ['mcp', '--help']):\n"
-            "    cli.main(args=args, standalone_mode=False)\n"
-            "print(sorted(m for m in sys.modules if m == 'mcp' or m.startswith('mcp.')))\n")
-    done = subprocess.run([sys.executable, "-c", code], env=isolated, capture_output=True, text=True,
-                          encoding="utf-8", timeout=60)
+    code = (
+        "import sys\nfrom crisiscli.cli import cli\n"
+        "for args in (['--help'], ['lines', 'GB'], ['mcp', '--help']):\n"
+        "    cli.main(args=args, standalone_mode=False)\n"
+        "print(sorted(m for m in sys.modules if m == 'mcp' or m.startswith('mcp.')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=isolated, capture_output=True, text=True, encoding="utf-8", timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
 

@@ -41,12 +41,18 @@ SAMPLE = {
     "updated": "2026-11-24T21:15:00Z",
     "country": "GB",
     "warning_signs": ["Not sleeping, lying awake after 2am", "Cancelling plans with friends"],
-    "coping_alone": ["Put on my comfort playlist", "Walk round the block, even a short way",
-                     "Breathe in for 4, out for 6, ten times"],
+    "coping_alone": [
+        "Put on my comfort playlist",
+        "Walk round the block, even a short way",
+        "Breathe in for 4, out for 6, ten times",
+    ],
     "distractions": ["The café on the corner", "Gaming online with Jo"],
     "people_to_ask": ["Sam (sister): 07700 900123", "Ana from work"],
-    "professionals": ["Emergency number: 999", "Samaritans: Call 116 123 (24/7)",
-                      "GP surgery: 020 7946 0000 (weekdays)"],
+    "professionals": [
+        "Emergency number: 999",
+        "Samaritans: Call 116 123 (24/7)",
+        "GP surgery: 020 7946 0000 (weekdays)",
+    ],
     "safer_surroundings": ["Ask Sam to come over and stay for a while"],
     "reasons_for_living": ["My cat, Miso", "Seeing the sea again in summer"],
 }
@@ -114,9 +120,15 @@ class Terminal:
         # Ctrl-C acts as for a person even when the test run ignores SIGINT (a background job:
         # an ignored signal stays ignored across exec, and Python then raises no KeyboardInterrupt).
         # preexec_fn is safe here: no other thread runs while a test starts a terminal.
-        self.proc = subprocess.Popen([*prefix, str(BIN), *args], stdin=slave, stdout=slave, stderr=slave,
-                                     env=env, start_new_session=True,
-                                     preexec_fn=_default_sigint)
+        self.proc = subprocess.Popen(
+            [*prefix, str(BIN), *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_default_sigint,
+        )
         os.close(slave)
         self.shown = b""
 
@@ -179,6 +191,7 @@ def assert_clean_failure(result, code: int) -> None:
 
 
 # --- import, show and the JSON round trip -----------------------------------------------------
+
 
 def test_import_then_show_json_round_trips(invoke, isolated):
     result = import_plan(invoke, SAMPLE)
@@ -252,17 +265,20 @@ def test_existing_plan_is_not_replaced_without_replace(run, isolated):
     assert path.read_bytes() == before
 
 
-@pytest.mark.parametrize("text, needle", [
-    ("{not json", "not valid JSON"),
-    ('["a list"]', "must be a JSON object"),
-    ('{"warning_sign": ["typo"]}', "unknown key(s) 'warning_sign'"),
-    ('{"warning_signs": "one string"}', "must be a list of text items"),
-    ('{"warning_signs": [1, 2]}', "item 1 of `warning_signs` must be text"),
-    ('{"warning_signs": ["a"], "warning_signs": ["b"]}', "duplicate key"),
-    ('{"country": "Narnia"}', "two-letter country code"),
-    ('{"version": true}', "whole number"),
-    ('{"coping_alone": [NaN]}', "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("{not json", "not valid JSON"),
+        ('["a list"]', "must be a JSON object"),
+        ('{"warning_sign": ["typo"]}', "unknown key(s) 'warning_sign'"),
+        ('{"warning_signs": "one string"}', "must be a list of text items"),
+        ('{"warning_signs": [1, 2]}', "item 1 of `warning_signs` must be text"),
+        ('{"warning_signs": ["a"], "warning_signs": ["b"]}', "duplicate key"),
+        ('{"country": "Narnia"}', "two-letter country code"),
+        ('{"version": true}', "whole number"),
+        ('{"coping_alone": [NaN]}', "not valid JSON"),
+    ],
+)
 def test_bad_import_is_a_usage_error(run, isolated, text, needle):
     result = import_plan(run, text)
     assert_clean_failure(result, 2)
@@ -307,6 +323,7 @@ def test_no_plan_yet(run):
 
 # --- permissions and atomic writes ------------------------------------------------------------
 
+
 @pytest.mark.parametrize("umask", [0o000, 0o022, 0o077, 0o277])
 def test_plan_file_is_private_whatever_the_umask(invoke, isolated, umask):
     old = os.umask(umask)
@@ -317,11 +334,11 @@ def test_plan_file_is_private_whatever_the_umask(invoke, isolated, umask):
     assert result.returncode == 0, result.stderr
     path = plan_file(isolated)
     mode = mode_of(path)
-    assert mode & 0o077 == 0, oct(mode)          # nobody else, ever
-    assert mode & 0o400                           # and the owner can read it
+    assert mode & 0o077 == 0, oct(mode)  # nobody else, ever
+    assert mode & 0o400  # and the owner can read it
     if umask & 0o600 == 0:
         assert mode == 0o600
-    assert mode_of(path.parent) & 0o077 == 0      # the data dir is created private too
+    assert mode_of(path.parent) & 0o077 == 0  # the data dir is created private too
     assert leftovers(path.parent) == []  # no temp file left
 
 
@@ -330,8 +347,9 @@ def test_file_is_private_from_its_first_byte(isolated):
     seen = []
     old = os.umask(0)
     try:
-        core.save_plan(isolated, core.plan_from_document(SAMPLE),
-                       before_replace=lambda tmp: seen.append(mode_of(Path(tmp))))
+        core.save_plan(
+            isolated, core.plan_from_document(SAMPLE), before_replace=lambda tmp: seen.append(mode_of(Path(tmp)))
+        )
     finally:
         os.umask(old)
     assert seen == [0o600]
@@ -384,6 +402,7 @@ def test_save_refuses_invalid_content(isolated):
 
 # --- not a terminal ---------------------------------------------------------------------------
 
+
 def test_new_off_a_terminal_needs_from_file(run, isolated):
     result = run("plan", "new", input="")
     assert_clean_failure(result, 2)
@@ -416,6 +435,7 @@ def test_edit_off_a_terminal_needs_an_option(run, isolated):
 
 # --- editing ----------------------------------------------------------------------------------
 
+
 def test_add_remove_move(invoke, isolated):
     write_plan(isolated, SAMPLE)
     assert invoke("plan", "edit", "people_to_ask", "--add", "Jo", "--add", "Dad", input="").returncode == 0
@@ -426,15 +446,18 @@ def test_add_remove_move(invoke, isolated):
     assert show_json(invoke)["data"]["people_to_ask"] == ["Dad", "Ana from work"]
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["edit", "9", "--add", "x"], "no part called '9'"),
-    (["edit", "warnings", "--add", "x"], "did you mean warning_signs"),
-    (["edit", "4", "--remove", "7"], "no item 7"),
-    (["edit", "4", "--move", "1", "5"], "no item 5"),
-    (["edit", "4", "--add", "x", "--remove", "1"], "one of --add, --remove or --move"),
-    (["edit", "4", "--add", "   "], "nothing to add"),
-    (["edit", "4", "--remove", "one"], "is not a valid integer"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["edit", "9", "--add", "x"], "no part called '9'"),
+        (["edit", "warnings", "--add", "x"], "did you mean warning_signs"),
+        (["edit", "4", "--remove", "7"], "no item 7"),
+        (["edit", "4", "--move", "1", "5"], "no item 5"),
+        (["edit", "4", "--add", "x", "--remove", "1"], "one of --add, --remove or --move"),
+        (["edit", "4", "--add", "   "], "nothing to add"),
+        (["edit", "4", "--remove", "one"], "is not a valid integer"),
+    ],
+)
 def test_edit_mistakes_are_usage_errors(run, isolated, args, needle):
     path = write_plan(isolated, SAMPLE)
     before = path.read_bytes()
@@ -454,10 +477,14 @@ def test_edit_without_a_plan_starts_one(invoke, isolated):
     assert data["professionals"][0] == "Emergency number: 999"
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=30),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-                        st.sampled_from([*core.SECTION_KEYS, *core.META_KEYS, "x"]), inner, max_size=5),
-                    max_leaves=20)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from([*core.SECTION_KEYS, *core.META_KEYS, "x"]), inner, max_size=5)
+    ),
+    max_leaves=20,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -490,12 +517,18 @@ def test_section_names():
 
 # --- Unicode, long items, limits --------------------------------------------------------------
 
+
 def test_unicode_and_very_long_items_round_trip(invoke, isolated):
-    long_item = ("Call Sam and say: " + "it is one of those nights. " * 80)[:core.MAX_ITEM_CHARS]
+    long_item = ("Call Sam and say: " + "it is one of those nights. " * 80)[: core.MAX_ITEM_CHARS]
     unbroken = "x" * core.MAX_ITEM_CHARS
     doc = {
-        "warning_signs": ["眠れない夜が続く", "Je m'isole, je ne réponds plus", "لا أنام جيدا",
-                          "e\u0301te\u0301 (combining accents)", "🌧️ grey days"],
+        "warning_signs": [
+            "眠れない夜が続く",
+            "Je m'isole, je ne réponds plus",
+            "لا أنام جيدا",
+            "e\u0301te\u0301 (combining accents)",
+            "🌧️ grey days",
+        ],
         "people_to_ask": [long_item, unbroken],
         "reasons_for_living": ["Zoë & Ömer", "😺 Miso"],
     }
@@ -521,7 +554,7 @@ def test_line_breaks_inside_an_item_become_spaces(invoke):
 
 def test_too_long_item_is_refused_without_echoing_it(run, isolated):
     secret = "private words " * 200
-    result = import_plan(run, {"reasons_for_living": ["ok", secret[:core.MAX_ITEM_CHARS + 1]]})
+    result = import_plan(run, {"reasons_for_living": ["ok", secret[: core.MAX_ITEM_CHARS + 1]]})
     assert_clean_failure(result, 2)
     assert "item 2 of `reasons_for_living`" in result.stderr and "2,000" in result.stderr
     assert "private words" not in result.stderr
@@ -560,13 +593,17 @@ def test_bidi_controls_in_a_plan_file_are_not_printed_raw(invoke, isolated):
 
 # --- a corrupt file is kept aside, never deleted or overwritten -------------------------------
 
-@pytest.mark.parametrize("content", [
-    b'{"warning_signs": ["half a fi',
-    b"\xff\xfe not utf-8",
-    b"",
-    json.dumps({"warning_signs": "not a list"}).encode(),
-    json.dumps({"surprise": []}).encode(),
-])
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"warning_signs": ["half a fi',
+        b"\xff\xfe not utf-8",
+        b"",
+        json.dumps({"warning_signs": "not a list"}).encode(),
+        json.dumps({"surprise": []}).encode(),
+    ],
+)
 def test_corrupt_file_is_kept_aside_with_a_clear_message(run, isolated, content):
     path = write_plan(isolated, content, mode=0o644)
     result = run("plan", "show")
@@ -589,8 +626,10 @@ def test_second_corrupt_file_does_not_overwrite_the_first(run, isolated):
     assert run("plan", "show").returncode == 5
     assert (path.parent / "plan.json.corrupt-1").read_bytes() == b"first broken"
     assert (path.parent / "plan.json.corrupt-2").read_bytes() == b"second broken"
-    assert core.kept_aside(isolated) == [str(path.parent / "plan.json.corrupt-1"),
-                                         str(path.parent / "plan.json.corrupt-2")]
+    assert core.kept_aside(isolated) == [
+        str(path.parent / "plan.json.corrupt-1"),
+        str(path.parent / "plan.json.corrupt-2"),
+    ]
 
 
 def test_new_after_a_corrupt_file_keeps_it_and_carries_on(invoke, isolated):
@@ -623,15 +662,22 @@ def test_plan_from_a_newer_crisiscli_is_left_alone(run, isolated):
 
 # --- export -----------------------------------------------------------------------------------
 
+
 def test_markdown_export(invoke, isolated):
-    write_plan(isolated, {**SAMPLE,
-                          "coping_alone": ["# not a heading", "[link](http://x) <b>bold</b>", "1. not a list"],
-                          "distractions": []})
+    write_plan(
+        isolated,
+        {
+            **SAMPLE,
+            "coping_alone": ["# not a heading", "[link](http://x) <b>bold</b>", "1. not a list"],
+            "distractions": [],
+        },
+    )
     result = invoke("plan", "export", "--format", "markdown", env={"CRISISCLI_COUNTRY": "GB"})
     assert result.returncode == 0, result.stderr
     md = result.stdout
-    assert md.startswith("# My safety plan\n\n_Last changed 2026-11-24_\n\n"
-                         "## 1. Signs that a hard time may be starting\n")
+    assert md.startswith(
+        "# My safety plan\n\n_Last changed 2026-11-24_\n\n## 1. Signs that a hard time may be starting\n"
+    )
     assert "1. Not sleeping, lying awake after 2am\n2. Cancelling plans with friends" in md
     assert "1. \\# not a heading" in md
     assert "\\[link\\](http://x) \\<b\\>bold\\</b\\>" in md
@@ -658,8 +704,10 @@ def test_export_quiet_says_nothing_on_stderr(invoke, isolated):
 
 # --- golden screens ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, args", [("plan_show_GB.txt", ["plan", "show"]),
-                                        ("plan_export_GB.md", ["plan", "export"])])
+
+@pytest.mark.parametrize(
+    "name, args", [("plan_show_GB.txt", ["plan", "show"]), ("plan_export_GB.md", ["plan", "export"])]
+)
 def test_golden(invoke, isolated, name, args):
     write_plan(isolated, SAMPLE)
     result = invoke(*args, env={"CRISISCLI_COUNTRY": "GB"})
@@ -670,6 +718,7 @@ def test_golden(invoke, isolated, name, args):
 
 
 # --- path, privacy, plan_exists ---------------------------------------------------------------
+
 
 def test_path(invoke, isolated):
     result = invoke("plan", "path")
@@ -699,13 +748,15 @@ def test_the_plan_never_appears_in_other_commands(invoke, isolated):
 
 def test_library_has_no_click():
     tree = ast.parse((ROOT / "crisiscli" / "plan.py").read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
+    imported = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
     imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert "click" not in imported
 
 
 # --- on a terminal ----------------------------------------------------------------------------
+
 
 def test_guided_new_on_a_terminal(isolated):
     env = {**isolated, "CRISISCLI_COUNTRY": "GB"}
@@ -778,7 +829,8 @@ def test_edit_with_editor_uses_a_private_temp_file(isolated, tmp_path):
         "        'text': open(path, encoding='utf-8').read()}\n"
         "open(os.environ['EDITOR_RECORD'], 'w').write(json.dumps(seen))\n"
         "open(path, 'w', encoding='utf-8').write('Ana from work\\n\\n  Sam, 07700 900123  \\nJo ☂\\n')\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     env = {**isolated, "EDITOR": f"{sys.executable} {editor}", "EDITOR_RECORD": str(record)}
     code, shown = run_tty(["plan", "edit", "4"], "", env)
     assert code == 0, shown
@@ -813,14 +865,13 @@ def test_edit_on_a_terminal_without_editor_asks_for_items(isolated):
 
 # --- safe messaging ---------------------------------------------------------------------------
 
+
 def _string_constants(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return [node.value for node in ast.walk(tree)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    return [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
 
 
-@pytest.mark.parametrize("module", ["crisiscli/plan.py", "crisiscli/render_plan.py",
-                                    "crisiscli/commands/plan.py"])
+@pytest.mark.parametrize("module", ["crisiscli/plan.py", "crisiscli/render_plan.py", "crisiscli/commands/plan.py"])
 def test_every_string_in_the_code_is_clean(module):
     """Every literal the plan code can print (prompts, titles, messages, help) passes the
     banned-pattern and method/means checks."""
@@ -834,17 +885,36 @@ def test_prompts_and_titles_are_clean_and_ours():
     for part in core.SECTIONS:
         assert violations(part.title) == [] and violations(part.prompt) == []
         assert part.prompt.endswith(("?", ".")) and len(part.prompt) < 260
-    assert tuple(p.key for p in core.SECTIONS) == ("warning_signs", "coping_alone", "distractions",
-                                                   "people_to_ask", "professionals",
-                                                   "safer_surroundings", "reasons_for_living")
+    assert tuple(p.key for p in core.SECTIONS) == (
+        "warning_signs",
+        "coping_alone",
+        "distractions",
+        "people_to_ask",
+        "professionals",
+        "safer_surroundings",
+        "reasons_for_living",
+    )
 
 
-@pytest.mark.parametrize("args", [
-    ["plan"], ["plan", "--help"], ["plan", "new", "--help"], ["plan", "show", "--help"],
-    ["plan", "edit", "--help"], ["plan", "export", "--help"], ["plan", "delete", "--help"],
-    ["plan", "path", "--help"], ["plan", "show"], ["plan", "new"], ["plan", "delete"],
-    ["plan", "edit", "1"], ["plan", "edit", "nope", "--add", "x"], ["plan", "path"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan"],
+        ["plan", "--help"],
+        ["plan", "new", "--help"],
+        ["plan", "show", "--help"],
+        ["plan", "edit", "--help"],
+        ["plan", "export", "--help"],
+        ["plan", "delete", "--help"],
+        ["plan", "path", "--help"],
+        ["plan", "show"],
+        ["plan", "new"],
+        ["plan", "delete"],
+        ["plan", "edit", "1"],
+        ["plan", "edit", "nope", "--add", "x"],
+        ["plan", "path"],
+    ],
+)
 def test_screens_and_errors_are_clean(run, args):
     result = run(*args, input="")
     assert "Traceback" not in result.stderr
@@ -853,8 +923,13 @@ def test_screens_and_errors_are_clean(run, args):
 
 def test_screens_with_a_plan_are_clean(run, isolated):
     write_plan(isolated, SAMPLE)
-    for args in (["plan", "show"], ["plan", "export"], ["plan", "export", "-f", "text"],
-                 ["plan", "edit", "1", "--remove", "9"], ["plan", "delete", "--yes"]):
+    for args in (
+        ["plan", "show"],
+        ["plan", "export"],
+        ["plan", "export", "-f", "text"],
+        ["plan", "edit", "1", "--remove", "9"],
+        ["plan", "delete", "--yes"],
+    ):
         result = run(*args, input="", env={"CRISISCLI_COUNTRY": "GB"})
         assert violations(result.stdout) == [] and violations(result.stderr) == []
     write_plan(isolated, b"broken")
@@ -864,10 +939,18 @@ def test_screens_with_a_plan_are_clean(run, isolated):
 
 # --- two runs at once: neither drops the other's words ----------------------------------------
 
+
 def start(env: dict[str, str], *args: str) -> subprocess.Popen:
     """The installed script as a second, real process (stdin not a terminal, streams piped)."""
-    return subprocess.Popen([str(BIN), *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env, text=True, encoding="utf-8")
+    return subprocess.Popen(
+        [str(BIN), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+        encoding="utf-8",
+    )
 
 
 def wait_until_it_waits(proc: subprocess.Popen) -> None:
@@ -896,7 +979,10 @@ def test_an_edit_waits_for_a_save_in_progress_and_keeps_both(isolated):
     assert proc.returncode == 0, err
     assert "Saved part 2" in err and out == ""
     assert core.load_plan(isolated).sections["coping_alone"] == [
-        *SAMPLE["coping_alone"], "From this test", "From the other process"]
+        *SAMPLE["coping_alone"],
+        "From this test",
+        "From the other process",
+    ]
     assert leftovers(data_dir(isolated)) == []
 
 
@@ -978,6 +1064,7 @@ def test_replace_part_merges_other_parts_and_refuses_the_same_part(isolated):
 
 # --- the editor: what it saves is never garbled, dropped or left behind -----------------------
 
+
 def make_editor(tmp_path: Path, body: str) -> str:
     """$EDITOR as a real program: a Python script whose `path` is the file it was given."""
     script = tmp_path / "editor.py"
@@ -992,17 +1079,24 @@ def unsaved(env: dict[str, str]) -> list[Path]:
 ORIGINAL_4 = "".join(f"{item}\n" for item in SAMPLE["people_to_ask"]).encode("utf-8")
 
 
-@pytest.mark.parametrize("body, code, needles, kept", [
-    # Latin-1 bytes: refused, kept byte for byte, never decoded with replacement characters
-    ("open(path, 'ab').write(b'Caf\\xe9 with Jo\\n')\n", 2, ["not UTF-8", "line 3"],
-     ORIGINAL_4 + b"Caf\xe9 with Jo\n"),
-    # a terminal escape in an item: refused with the reason, the text kept
-    ("open(path, 'a').write('\\x1b[2Jcall Jo\\n')\n", 2, ["control character"], ORIGINAL_4 + b"\x1b[2Jcall Jo\n"),
-    # the editor fails after a change: the change is not saved, and not lost
-    ("open(path, 'a').write('Jo\\n')\nsys.exit(3)\n", 1, ["exited with status 3"], ORIGINAL_4 + b"Jo\n"),
-    # the editor deletes its file: nothing to read back, nothing to keep, plan unchanged
-    ("os.unlink(path)\n", 1, ["removed the file"], None),
-])
+@pytest.mark.parametrize(
+    "body, code, needles, kept",
+    [
+        # Latin-1 bytes: refused, kept byte for byte, never decoded with replacement characters
+        (
+            "open(path, 'ab').write(b'Caf\\xe9 with Jo\\n')\n",
+            2,
+            ["not UTF-8", "line 3"],
+            ORIGINAL_4 + b"Caf\xe9 with Jo\n",
+        ),
+        # a terminal escape in an item: refused with the reason, the text kept
+        ("open(path, 'a').write('\\x1b[2Jcall Jo\\n')\n", 2, ["control character"], ORIGINAL_4 + b"\x1b[2Jcall Jo\n"),
+        # the editor fails after a change: the change is not saved, and not lost
+        ("open(path, 'a').write('Jo\\n')\nsys.exit(3)\n", 1, ["exited with status 3"], ORIGINAL_4 + b"Jo\n"),
+        # the editor deletes its file: nothing to read back, nothing to keep, plan unchanged
+        ("os.unlink(path)\n", 1, ["removed the file"], None),
+    ],
+)
 def test_editor_results_that_cannot_be_saved(isolated, tmp_path, body, code, needles, kept):
     path = write_plan(isolated, SAMPLE)
     before = path.read_bytes()
@@ -1024,9 +1118,11 @@ def test_editor_results_that_cannot_be_saved(isolated, tmp_path, body, code, nee
     assert "\ufffd" not in shown
 
 
-OTHER_RUN = ("subprocess.run([os.environ['CRISISCLI_BIN'], 'plan', 'edit', os.environ['OTHER_PART'], '--add',\n"
-             "                'Added meanwhile'], stdin=subprocess.DEVNULL, capture_output=True, check=True)\n"
-             "open(path, 'a', encoding='utf-8').write('Typed in the editor\\n')\n")
+OTHER_RUN = (
+    "subprocess.run([os.environ['CRISISCLI_BIN'], 'plan', 'edit', os.environ['OTHER_PART'], '--add',\n"
+    "                'Added meanwhile'], stdin=subprocess.DEVNULL, capture_output=True, check=True)\n"
+    "open(path, 'a', encoding='utf-8').write('Typed in the editor\\n')\n"
+)
 
 
 def test_edit_merges_with_a_change_to_another_part_made_meanwhile(isolated, tmp_path):
@@ -1092,16 +1188,17 @@ def test_guided_new_does_not_overwrite_a_plan_made_meanwhile(isolated, invoke):
 
 # --- delete leaves nothing behind, and says what it keeps ----------------------------------------
 
+
 def litter(env: dict[str, str]) -> dict[str, Path]:
     """Everything a plan can leave in the data dir, plus two files that are not the plan's."""
     d = data_dir(env)
     files = {
         "plan": write_plan(env, SAMPLE),
-        "editor copy": d / ".edit-k2j3.txt",           # a killed `plan edit`
-        "half save": d / ".tmp-a8b9",                   # a plan save cut off before the rename
+        "editor copy": d / ".edit-k2j3.txt",  # a killed `plan edit`
+        "half save": d / ".tmp-a8b9",  # a plan save cut off before the rename
         "corrupt": d / "plan.json.corrupt-1",
         "unsaved": d / "plan.json.unsaved-1.txt",
-        "dataset temp": d / ".tmp-c7d6",                # an update's, in the same folder
+        "dataset temp": d / ".tmp-c7d6",  # an update's, in the same folder
         "dataset": d / "hotlines.json",
     }
     files["editor copy"].write_text("Sam (sister)\n", encoding="utf-8")
@@ -1150,12 +1247,16 @@ def test_delete_with_only_kept_copies_still_needs_a_yes(run, isolated):
 
 # --- `now` points only to a plan it can show ----------------------------------------------------
 
-@pytest.mark.parametrize("content, points", [
-    (json.dumps(SAMPLE).encode(), True),
-    (b"{broken", False),                                            # unreadable
-    (json.dumps({"version": 99}).encode(), False),                  # from a newer crisiscli
-    (b"\xff\xfe not utf-8", False),
-])
+
+@pytest.mark.parametrize(
+    "content, points",
+    [
+        (json.dumps(SAMPLE).encode(), True),
+        (b"{broken", False),  # unreadable
+        (json.dumps({"version": 99}).encode(), False),  # from a newer crisiscli
+        (b"\xff\xfe not utf-8", False),
+    ],
+)
 def test_now_points_only_to_a_plan_it_can_show(invoke, isolated, content, points):
     path = write_plan(isolated, content)
     text = invoke("now", "GB")
@@ -1177,6 +1278,7 @@ def test_plan_readable_never_raises_or_creates(isolated, tmp_path):
 
 # --- read-only and missing data dirs: a sentence and an exit code, never a traceback -----------
 
+
 class ReadOnly:
     """The data dir made read-only for the script, honestly even for root (who ignores permission
     bits): as root, each run gets a private mount namespace with the dir bind-mounted read-only
@@ -1190,9 +1292,14 @@ class ReadOnly:
         if os.geteuid() == 0:
             if subprocess.run(["unshare", "-m", "true"], capture_output=True, check=False).returncode != 0:
                 pytest.skip("root without mount namespaces: no way to make a directory read-only")
-            self.prefix = ("unshare", "-m", "sh", "-c",
-                           'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"',
-                           str(self.directory))
+            self.prefix = (
+                "unshare",
+                "-m",
+                "sh",
+                "-c",
+                'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"',
+                str(self.directory),
+            )
 
     def seal(self) -> None:
         """From now on the script cannot write in the data dir (call after setting files up)."""
@@ -1210,12 +1317,21 @@ class ReadOnly:
         if not self.prefix:
             os.chmod(self.directory, 0o500)
             return
-        subprocess.run(["nsenter", "-t", str(pid), "-m", "mount", "-o", "remount,bind,ro", str(self.directory)],
-                       check=True)
+        subprocess.run(
+            ["nsenter", "-t", str(pid), "-m", "mount", "-o", "remount,bind,ro", str(self.directory)], check=True
+        )
 
     def run(self, *args: str, input: str = "") -> Result:
-        done = subprocess.run([*self.prefix, str(BIN), *args], env=self.env, input=input, check=False,
-                              capture_output=True, text=True, encoding="utf-8", timeout=60)
+        done = subprocess.run(
+            [*self.prefix, str(BIN), *args],
+            env=self.env,
+            input=input,
+            check=False,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=60,
+        )
         return Result(done.returncode, done.stdout, done.stderr)
 
 
@@ -1293,8 +1409,11 @@ def test_a_data_dir_that_cannot_exist(run, invoke, isolated, tmp_path, how):
     there is nothing to show or clearly why; writing fails with a sentence; nothing crashes."""
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
-    env = {"CRISISCLI_DATA_DIR": str(blocker / "data")} if how == "CRISISCLI_DATA_DIR" else \
-        {"CRISISCLI_DATA_DIR": "", "HOME": str(blocker / "home")}
+    env = (
+        {"CRISISCLI_DATA_DIR": str(blocker / "data")}
+        if how == "CRISISCLI_DATA_DIR"
+        else {"CRISISCLI_DATA_DIR": "", "HOME": str(blocker / "home")}
+    )
     result = import_plan(run, SAMPLE, env=env)
     assert_clean_failure(result, 1)
     assert "Not a directory" in result.stderr and "CRISISCLI_DATA_DIR" in result.stderr

@@ -81,8 +81,15 @@ def test_publish_a_feed_serve_it_over_https_and_install_it(signer, tls, upd, run
     assert (feed / "hotlines.json").read_bytes() == BODY_NEXT
     index = json.loads((feed / "index.json").read_text(encoding="utf-8"))
     import hashlib
-    assert index == {**index, "version": BASE + 1, "size": len(BODY_NEXT), "key_id": key.key_id[::-1].hex().upper(),
-                     "sha256": hashlib.sha256(BODY_NEXT).hexdigest(), "generated_at": make_doc(1)["generated_at"]}
+
+    assert index == {
+        **index,
+        "version": BASE + 1,
+        "size": len(BODY_NEXT),
+        "key_id": key.key_id[::-1].hex().upper(),
+        "sha256": hashlib.sha256(BODY_NEXT).hexdigest(),
+        "generated_at": make_doc(1)["generated_at"],
+    }
     assert oct((feed / "hotlines.json").stat().st_mode & 0o777) == "0o644"  # static hosting reads it
     assert secret.read_text() not in made.stdout + made.stderr
     for name in ("hotlines.json", "hotlines.json.minisig", "index.json"):

@@ -10,14 +10,25 @@ from banned import violations
 from updating import BASE
 
 pytest_plugins = ("updating",)  # its fixtures: key, installed, run, upd, tls
+
+
 def test_the_report_has_what_a_maintainer_needs(run):
     result = run("report", "gb-samaritans")
     assert result.returncode == 0 and result.stderr == ""
     out = result.stdout
-    for needed in ("gb-samaritans: Samaritans", "United Kingdom (GB)", "voice: 116 123", f"version {BASE}",
-                   "from the data that came with crisiscli", "What is wrong", "[ ] the number does not connect",
-                   "Where the right details are published", "leave out your own phone number",
-                   "open an issue in the project's tracker", "crisiscli has not sent anything"):
+    for needed in (
+        "gb-samaritans: Samaritans",
+        "United Kingdom (GB)",
+        "voice: 116 123",
+        f"version {BASE}",
+        "from the data that came with crisiscli",
+        "What is wrong",
+        "[ ] the number does not connect",
+        "Where the right details are published",
+        "leave out your own phone number",
+        "open an issue in the project's tracker",
+        "crisiscli has not sent anything",
+    ):
         assert needed in out, needed
     assert "@" not in out.split("How to send this:")[1].split("\n")[0]  # no invented address
     assert "Need help now" in out  # a human screen still ends with a way to get help now
@@ -53,9 +64,11 @@ def test_an_unknown_id_is_a_usage_error_with_suggestions(run):
 
 def test_report_never_loads_network_code(isolated):
     """It sends nothing: not even the modules that could are imported."""
-    code = ("import sys\nfrom crisiscli.cli import main\ntry:\n    main(['report', 'us-988-lifeline'])\n"
-            "except SystemExit as e:\n    assert e.code == 0, e.code\n"
-            "print(sorted(m for m in ('requests', 'urllib3', 'http.client', 'socket') if m in sys.modules))")
+    code = (
+        "import sys\nfrom crisiscli.cli import main\ntry:\n    main(['report', 'us-988-lifeline'])\n"
+        "except SystemExit as e:\n    assert e.code == 0, e.code\n"
+        "print(sorted(m for m in ('requests', 'urllib3', 'http.client', 'socket') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=isolated, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"

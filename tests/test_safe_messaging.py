@@ -42,10 +42,23 @@ def test_dataset_text_is_clean():
     assert bad == []
 
 
-@pytest.mark.parametrize("args", [[], ["--help"], ["lines", "--help"], ["countries", "--help"],
-                                  ["lines", "GB"], ["lines", "US"], ["lines", "--all"],
-                                  ["lines", "germny"], ["lines", "GB", "--topic", "x"], ["lines"],
-                                  ["lines", "BV"], ["countries", "--format", "table"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--help"],
+        ["lines", "--help"],
+        ["countries", "--help"],
+        ["lines", "GB"],
+        ["lines", "US"],
+        ["lines", "--all"],
+        ["lines", "germny"],
+        ["lines", "GB", "--topic", "x"],
+        ["lines"],
+        ["lines", "BV"],
+        ["countries", "--format", "table"],
+    ],
+)
 def test_screens_and_errors_are_clean(run, args):
     result = run(*args)
     assert violations(result.stdout) == []
@@ -83,12 +96,21 @@ def test_every_string_in_the_code_is_clean():
     bad = []
     for path in package.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
-                      if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
-                      and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        docstrings = {
+            id(n.body[0].value)
+            for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+            and n.body
+            and isinstance(n.body[0], ast.Expr)
+            and isinstance(n.body[0].value, ast.Constant)
+        }
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings \
-                    and (v := violations(node.value)):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+                and (v := violations(node.value))
+            ):
                 bad.append((path.name, node.lineno, v))
     assert bad == []
 
@@ -112,7 +134,8 @@ def test_every_guide_screen_is_clean():
     for code in ("GB", "US", "FR", "JP", "BR", "IN", "AU", "DE"):
         record = dataset.country(code)
         lines = find_lines(record)
-        page = render_guide.now_page(record, lines[:2], guide.grounding_step(), True, 80, False,
-                                     dataset.fallback.get("url"), lines)
+        page = render_guide.now_page(
+            record, lines[:2], guide.grounding_step(), True, 80, False, dataset.fallback.get("url"), lines
+        )
         bad += [(code, v) for v in violations(page)]
     assert bad == []

@@ -11,8 +11,20 @@ from crisiscli import render
 from crisiscli.dataset import Dataset, load_bundled
 from crisiscli.query import find_lines, help_line
 
-HOSTILE = ["\x1b]0;owned\x07", "\x1b[2J", "\r", "\u202e", "\u2066", "\x9b31m", "\u2028", "\ufeff",
-           "\x1b]8;;https://evil.example\x07", "\x00", "\x7f", "\udcff"]
+HOSTILE = [
+    "\x1b]0;owned\x07",
+    "\x1b[2J",
+    "\r",
+    "\u202e",
+    "\u2066",
+    "\x9b31m",
+    "\u2028",
+    "\ufeff",
+    "\x1b]8;;https://evil.example\x07",
+    "\x00",
+    "\x7f",
+    "\udcff",
+]
 FORBIDDEN = {"\x1b", "\x07", "\r", "\u202e", "\u2066", "\x9b", "\u2028", "\ufeff", "\x00", "\x7f", "\udcff"}
 
 
@@ -26,8 +38,10 @@ def _poison(value, i=_COUNTER):
     if isinstance(value, list):
         return [_poison(v) for v in value]
     if isinstance(value, dict):
-        return {k: (v if k in ("always_open", "primary", "requires_registration", "interpreter") else _poison(v))
-                for k, v in value.items()}
+        return {
+            k: (v if k in ("always_open", "primary", "requires_registration", "interpreter") else _poison(v))
+            for k, v in value.items()
+        }
     return value
 
 

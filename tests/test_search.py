@@ -30,19 +30,45 @@ from crisiscli.search import calling_codes, search
 SOURCE = {"url": "https://example.org/", "accessed": "2026-11-25", "kind": "official"}
 
 
-def _line(id_: str, name: str, digits: tuple[str, ...] = (), *, operator: str | None = None,
-          region: str | None = None, previous: tuple[str, ...] = (), topics=("crisis",),
-          audiences=("general",), languages=("en",), primary: bool = False, always: bool = True,
-          status: str = "active", name_local: str | None = None) -> dict[str, Any]:
+def _line(
+    id_: str,
+    name: str,
+    digits: tuple[str, ...] = (),
+    *,
+    operator: str | None = None,
+    region: str | None = None,
+    previous: tuple[str, ...] = (),
+    topics=("crisis",),
+    audiences=("general",),
+    languages=("en",),
+    primary: bool = False,
+    always: bool = True,
+    status: str = "active",
+    name_local: str | None = None,
+) -> dict[str, Any]:
     line: dict[str, Any] = {
-        "id": id_, "name": name,
-        "contacts": [{"type": "voice", "display": d, "dial": d, "digits": d, "reachable_from": ["landline"],
-                      "cost": "free"} for d in digits] or
-                    [{"type": "web", "display": "example.org", "url": "https://example.org/",
-                      "reachable_from": ["landline"], "cost": "free"}],
+        "id": id_,
+        "name": name,
+        "contacts": [
+            {"type": "voice", "display": d, "dial": d, "digits": d, "reachable_from": ["landline"], "cost": "free"}
+            for d in digits
+        ]
+        or [
+            {
+                "type": "web",
+                "display": "example.org",
+                "url": "https://example.org/",
+                "reachable_from": ["landline"],
+                "cost": "free",
+            }
+        ],
         "hours": {"always_open": always, "text": "24/7" if always else "Daily 09:00-17:00", "tz": "Europe/London"},
-        "topics": list(topics), "audiences": list(audiences), "languages": list(languages),
-        "scope": "national", "primary": primary, "status": status,
+        "topics": list(topics),
+        "audiences": list(audiences),
+        "languages": list(languages),
+        "scope": "national",
+        "primary": primary,
+        "status": status,
         "provenance": {"sources": [SOURCE], "last_verified": "2026-11-25", "confidence": "high"},
     }
     if operator:
@@ -57,11 +83,20 @@ def _line(id_: str, name: str, digits: tuple[str, ...] = (), *, operator: str | 
 
 
 def _dataset(**countries: list[dict[str, Any]]) -> Dataset:
-    doc = {"schema_version": "1.0", "dataset_version": 1, "generated_at": "2026-11-25",
-           "countries": {code: {"iso2": code, "name": code, "lines": lines,
-                                "emergency": [{"number": "112", "digits": "112", "services": ["general"],
-                                               "sources": [SOURCE]}]}
-                         for code, lines in countries.items()}}
+    doc = {
+        "schema_version": "1.0",
+        "dataset_version": 1,
+        "generated_at": "2026-11-25",
+        "countries": {
+            code: {
+                "iso2": code,
+                "name": code,
+                "lines": lines,
+                "emergency": [{"number": "112", "digits": "112", "services": ["general"], "sources": [SOURCE]}],
+            }
+            for code, lines in countries.items()
+        },
+    }
     return Dataset(doc, origin="test", path="<test>")
 
 
@@ -74,8 +109,9 @@ SMALL = _dataset(
         _line("gb-short", "Short Code", ("4321",)),
         _line("gb-old", "Renamed Line", ("116888",), previous=("08457111222",)),
         _line("gb-closed", "Harbour Closed", ("08001111111",), status="retired"),
-        _line("gb-youth", "Teen Talk", ("08002222222",), audiences=("youth",), topics=("self_harm",),
-              languages=("cy",)),
+        _line(
+            "gb-youth", "Teen Talk", ("08002222222",), audiences=("youth",), topics=("self_harm",), languages=("cy",)
+        ),
         _line("gb-accent", "Café Écoute", ("08003333333",), name_local="Ça Va Écoute"),
     ],
     FR=[_line("fr-harbour", "Harbour Line", ("0800123456",))],
@@ -103,8 +139,18 @@ def test_inactive_lines_are_never_found():
         search(SMALL, "harbour closed")
 
 
-@pytest.mark.parametrize("typed", ["0800 123 4567", "08001234567", "800 123 4567", "+44 800 123 4567",
-                                   "+44 (0)800 123 4567", "0044 800 123 4567", "(0800) 123-4567"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "0800 123 4567",
+        "08001234567",
+        "800 123 4567",
+        "+44 800 123 4567",
+        "+44 (0)800 123 4567",
+        "0044 800 123 4567",
+        "(0800) 123-4567",
+    ],
+)
 def test_numbers_match_however_written(typed):
     hits = search(SMALL, typed)
     assert ids(hits)[0] == "gb-harbour" and hits[0].matched == ("contacts",)
@@ -204,12 +250,17 @@ def test_any_text_gives_hits_or_a_clean_error(text, country):
 
 def test_calling_codes_match_phonenumbers():
     phonenumbers = pytest.importorskip("phonenumbers")
-    expected = {region: str(code) for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()
-                for region in regions if region != "001"}
+    expected = {
+        region: str(code)
+        for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()
+        for region in regions
+        if region != "001"
+    }
     assert calling_codes() == expected
 
 
 # --- the real data's anchors --------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def bundled() -> Dataset:
@@ -242,6 +293,7 @@ def test_samaritans_and_lgbt(bundled):
 
 
 # --- the command --------------------------------------------------------------------------------
+
 
 def test_cli_lgbt_table_ends_with_footer(run):
     result = run("search", "lgbt")
@@ -319,15 +371,18 @@ def test_cli_csv(run):
     assert rows[1][2] == "gb-samaritans"
 
 
-@pytest.mark.parametrize("args, code", [
-    (["search"], 2),
-    (["search", "   "], 2),
-    (["search", "x" * 10_000], 2),
-    (["search", "\x1b]0;pwned\x07\x1b[2J"], 3),  # letters remain: a search, not a usage error
-    (["search", "\u202eenilefil"], 3),
-    (["search", "lgbt", "--country", "narnia"], 2),
-    (["search", "lgbt", "--country", "FR"], 3),
-])
+@pytest.mark.parametrize(
+    "args, code",
+    [
+        (["search"], 2),
+        (["search", "   "], 2),
+        (["search", "x" * 10_000], 2),
+        (["search", "\x1b]0;pwned\x07\x1b[2J"], 3),  # letters remain: a search, not a usage error
+        (["search", "\u202eenilefil"], 3),
+        (["search", "lgbt", "--country", "narnia"], 2),
+        (["search", "lgbt", "--country", "FR"], 3),
+    ],
+)
 def test_cli_bad_input(run, args, code):
     result = run(*args)
     assert result.returncode == code, result.stderr
@@ -337,8 +392,9 @@ def test_cli_bad_input(run, args, code):
 
 
 @settings(max_examples=40, deadline=None)  # each search ranks every line of every country
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-               min_size=1, max_size=40))
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=40)
+)
 def test_cli_any_query_never_tracebacks(text):
     # A fresh environment per example (function-scoped fixtures do not reset between examples).
     with tempfile.TemporaryDirectory() as tmp:

@@ -41,6 +41,7 @@ pytest_plugins = ("updating",)  # its fixtures: key, installed, run, upd, tls
 
 # --- success ----------------------------------------------------------------------------------
 
+
 def test_install_then_current_then_info(upd, key, httpserver, run, tmp_path):
     body = BODY_NEXT
     url = serve(httpserver, body, key.sign(body))
@@ -60,8 +61,11 @@ def test_install_then_current_then_info(upd, key, httpserver, run, tmp_path):
     name = f"hotlines-{hashlib.sha256(body).hexdigest()[:16]}.json"
     assert {name, name + ".minisig", "state.json", "verified.json"} == set(files)
     assert files[name] == body
-    assert state_of(tmp_path)["current"] == {"file": name, "sha256": hashlib.sha256(body).hexdigest(),
-                                             "version": BASE + 1}
+    assert state_of(tmp_path)["current"] == {
+        "file": name,
+        "sha256": hashlib.sha256(body).hexdigest(),
+        "version": BASE + 1,
+    }
     assert oct((tmp_path / "data" / name).stat().st_mode & 0o777) == "0o600"
 
 
@@ -138,8 +142,9 @@ def test_trusted_key_from_config(run, key, httpserver, tmp_path):
 def test_signatures_made_by_the_real_minisign_program(run, httpserver, tmp_path):
     keys = tmp_path / "keys"
     keys.mkdir()
-    subprocess.run(["minisign", "-G", "-W", "-p", str(keys / "k.pub"), "-s", str(keys / "k.key")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["minisign", "-G", "-W", "-p", str(keys / "k.pub"), "-s", str(keys / "k.key")], check=True, capture_output=True
+    )
     data = tmp_path / "hotlines.json"
     data.write_bytes(BODY_NEXT)
     subprocess.run(["minisign", "-S", "-s", str(keys / "k.key"), "-m", str(data)], check=True, capture_output=True)
@@ -175,6 +180,7 @@ def _huge_chunked(server):
     def stream():
         for _ in range(17 * 16):
             yield b"x" * 65536
+
     server.expect_request("/hotlines.json").respond_with_response(Response(stream(), direct_passthrough=True))
 
 
@@ -189,8 +195,9 @@ def _gzip_bomb(server):
 
 
 def _redirect_to_http(server):
-    server.expect_request("/hotlines.json").respond_with_data("", status=302,
-                                                              headers={"Location": "http://example.org/x.json"})
+    server.expect_request("/hotlines.json").respond_with_data(
+        "", status=302, headers={"Location": "http://example.org/x.json"}
+    )
 
 
 def _redirect_loop(server):
@@ -217,19 +224,24 @@ def test_server_failures_change_nothing(case, upd, httpserver, installed, run, t
     setup, words = HTTP_BAD[case]
     setup(httpserver)
     code = 5 if case == "captive portal" else 4
-    assert_unchanged(upd("update", "--url", httpserver.url_for("/hotlines.json")), before, tmp_path, run,
-                      numbers_before, code, words)
+    assert_unchanged(
+        upd("update", "--url", httpserver.url_for("/hotlines.json")), before, tmp_path, run, numbers_before, code, words
+    )
 
 
 RAW_BAD = {
-    "connection closed": (rawserver.close_at_once,
-                          "could not reach 127.0.0.1: the server closed the connection without answering"),
+    "connection closed": (
+        rawserver.close_at_once,
+        "could not reach 127.0.0.1: the server closed the connection without answering",
+    ),
     "connection reset": (rawserver.reset, "could not reach 127.0.0.1: the connection was reset"),
     "read timeout": (rawserver.stall, "no answer in time from 127.0.0.1"),
     "slow drip past the deadline": (rawserver.drip, "too slow"),
     "truncated body": (rawserver.truncated, "could not download from 127.0.0.1: the connection was cut off"),
-    "broken chunked stream": (rawserver.broken_chunks,
-                              "could not download from 127.0.0.1: the server sent a malformed response"),
+    "broken chunked stream": (
+        rawserver.broken_chunks,
+        "could not download from 127.0.0.1: the server sent a malformed response",
+    ),
 }
 
 
@@ -255,8 +267,15 @@ def test_connection_refused(upd, installed, run, tmp_path):
     url = server.url
     server.close()  # the port was bound, now nothing listens
     result = upd("update", "--url", url)
-    assert_unchanged(result, before, tmp_path, run, numbers_before, 4,
-                      "could not reach 127.0.0.1: connection refused; your data is unchanged")
+    assert_unchanged(
+        result,
+        before,
+        tmp_path,
+        run,
+        numbers_before,
+        4,
+        "could not reach 127.0.0.1: connection refused; your data is unchanged",
+    )
     for internal in ("HTTPConnection", "Max retries", "urllib3", "Errno", "object at 0x"):
         assert internal not in result.stderr
 
@@ -267,6 +286,7 @@ def test_plain_http_to_another_host_is_refused_before_connecting(upd):
 
 
 # --- HTTPS --------------------------------------------------------------------------------------
+
 
 def test_https_install_and_refusals(upd, key, tls, run, tmp_path):
     server, ca_file = tls
@@ -279,7 +299,8 @@ def test_https_install_and_refusals(upd, key, tls, run, tmp_path):
     before = snapshot(tmp_path)
     server.clear()
     server.expect_request("/hotlines.json").respond_with_data(
-        "", status=301, headers={"Location": "http://127.0.0.2:9/hotlines.json"})
+        "", status=301, headers={"Location": "http://127.0.0.2:9/hotlines.json"}
+    )
     downgrade = upd("update", "--url", url, env={"REQUESTS_CA_BUNDLE": ca_file})
     assert downgrade.returncode == 4
     assert "refusing http:// for 127.0.0.2: updates use https:// only" in downgrade.stderr  # never a step down
@@ -289,8 +310,9 @@ def test_https_install_and_refusals(upd, key, tls, run, tmp_path):
 def test_a_second_update_exits_cleanly(upd, installed, tmp_path, isolated, key):
     server = rawserver.RawServer(rawserver.stall)
     env = {**isolated, "CRISISCLI_TRUSTED_KEYS": str(tmp_path / "test.pub"), "CRISISCLI_TIMEOUT": "20"}
-    first = subprocess.Popen([str(BIN), "update", "--url", server.url], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = subprocess.Popen(
+        [str(BIN), "update", "--url", server.url], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         assert server.connected.wait(20), "the first update never reached the server"
         second = upd("update", "--url", server.url)
@@ -312,7 +334,9 @@ def test_newer_bundled_dataset_beats_an_older_download(installed, tmp_path, monk
     from crisiscli import dataset
 
     newer = tmp_path / "bundled.json"
-    newer.write_bytes(BODY_NEXT.replace(f'"dataset_version": {BASE + 1},'.encode(), f'"dataset_version": {BASE + 6},'.encode(), 1))
+    newer.write_bytes(
+        BODY_NEXT.replace(f'"dataset_version": {BASE + 1},'.encode(), f'"dataset_version": {BASE + 6},'.encode(), 1)
+    )
     monkeypatch.setattr(dataset, "BUNDLED_PATH", str(newer))
     active = dataset.load_active(isolated)
     assert (active.info.origin, active.info.dataset_version) == ("bundled", BASE + 6)

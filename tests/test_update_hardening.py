@@ -37,6 +37,7 @@ pytest_plugins = ("updating",)  # its fixtures: key, installed, run, upd, tls
 
 # --- the network ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("behave", [rawserver.trickle_headers, rawserver.trickle_body])
 def test_the_deadline_holds_against_a_trickle(behave, upd, installed, run, tmp_path):
     """One byte a second satisfies every read timeout; only the overall deadline stops it."""
@@ -54,12 +55,15 @@ def test_the_deadline_holds_against_a_trickle(behave, upd, installed, run, tmp_p
     assert "another crisiscli update" not in upd("update", "--rollback").stderr  # the lock was let go
 
 
-
 MALFORMED_REDIRECTS = {
-    "redirect to a broken IPv6 address": (rawserver.redirect_to(b"https://[::1/x.json"),
-                                          "127.0.0.1 redirected to 'https://[::1/x.json', which is not a usable address"),
-    "redirect to a port out of range": (rawserver.redirect_to(b"https://127.0.0.1:99999/x.json"),
-                                        "which is not a usable address"),
+    "redirect to a broken IPv6 address": (
+        rawserver.redirect_to(b"https://[::1/x.json"),
+        "127.0.0.1 redirected to 'https://[::1/x.json', which is not a usable address",
+    ),
+    "redirect to a port out of range": (
+        rawserver.redirect_to(b"https://127.0.0.1:99999/x.json"),
+        "which is not a usable address",
+    ),
     "redirect without a host": (rawserver.redirect_to(b"https:///x.json"), "which is not a usable address"),
     "redirect to a space in the host": (rawserver.redirect_to(b"https://exa mple.org/x.json"), "is not usable"),
     "redirect to bytes that are not text": (rawserver.redirect_to(b"https://\xff\xfe/x"), "usable"),
@@ -82,6 +86,7 @@ def test_a_malformed_redirect_is_a_network_failure(case, upd, installed, run, tm
 
 # --- wrong types inside a signed dataset ------------------------------------------------------------
 
+
 @pytest.mark.parametrize("case", sorted(WRONG_TYPES))
 def test_wrong_types_inside_a_download_are_refused_cleanly(case, upd, key, httpserver, installed, run, tmp_path):
     before, numbers_before = snapshot(tmp_path), numbers(run)
@@ -99,6 +104,7 @@ def test_wrong_types_inside_a_download_are_refused_cleanly(case, upd, key, https
 
 
 # --- installed copies: every lookup re-checks them ----------------------------------------
+
 
 def test_tampered_install_falls_back_with_one_warning(run, installed, tmp_path):
     path = current_file(tmp_path)
@@ -161,13 +167,18 @@ def test_a_missing_stamp_is_rebuilt_by_a_lookup(run, installed, tmp_path, key):
     assert again.returncode == 0 and again.stderr == ""
 
 
-@pytest.mark.parametrize("state", [
-    "not json {", "[]", '{"current": "hotlines.json"}', '{"current": {"file": "../../etc/passwd", "sha256": "00"}}',
-    '{"max_version_accepted": "lots", "etag": 5, "source_url": ["x"], "current": null}',
-    '{"current": {"file": "hotlines-0000000000000000.json", "sha256": "' + "0" * 64 + '", "version": true}}',
-])
-def test_a_corrupt_state_file_never_stops_a_lookup_or_an_update(state, upd, run, installed, tmp_path, httpserver,
-                                                                key):
+@pytest.mark.parametrize(
+    "state",
+    [
+        "not json {",
+        "[]",
+        '{"current": "hotlines.json"}',
+        '{"current": {"file": "../../etc/passwd", "sha256": "00"}}',
+        '{"max_version_accepted": "lots", "etag": 5, "source_url": ["x"], "current": null}',
+        '{"current": {"file": "hotlines-0000000000000000.json", "sha256": "' + "0" * 64 + '", "version": true}}',
+    ],
+)
+def test_a_corrupt_state_file_never_stops_a_lookup_or_an_update(state, upd, run, installed, tmp_path, httpserver, key):
     (tmp_path / "data" / "state.json").write_text(state, encoding="utf-8")
     result = run("lines", "GB", "--json")
     assert result.returncode == 0 and json.loads(result.stdout)["data"][0]["emergency"]
@@ -210,6 +221,7 @@ def test_a_read_only_data_dir(upd, run, tmp_path, httpserver, key, installed):
 
 # --- update --file: the same checks without a network ----------------------------------------------
 
+
 def test_update_from_a_file(upd, run, tmp_path, key):
     stick = tmp_path / "usb"
     stick.mkdir()
@@ -227,8 +239,18 @@ def test_update_from_a_file(upd, run, tmp_path, key):
     assert again.returncode == 0 and "Already current" in again.stdout
 
 
-@pytest.mark.parametrize("case", ["bad signature", "unknown key", "older version", "country dropped",
-                                  "control characters", "contacts not a list", "missing signature"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "bad signature",
+        "unknown key",
+        "older version",
+        "country dropped",
+        "control characters",
+        "contacts not a list",
+        "missing signature",
+    ],
+)
 def test_update_from_a_file_gets_every_check(case, upd, run, installed, tmp_path, key):
     before, numbers_before = snapshot(tmp_path), numbers(run)
     build, words = {**SIGNED_BAD, **SIGNATURE_BAD, **WRONG_TYPES}[case]
@@ -248,9 +270,8 @@ def test_update_from_a_missing_file_is_a_usage_error(upd, tmp_path):
     assert upd("update", "--rollback", "--file", "x").returncode == 2
 
 
-
-
 # --- data validate ----------------------------------------------------------------------------------
+
 
 def test_data_validate_on_a_missing_file_is_a_usage_error(run, tmp_path):
     result = run("data", "validate", str(tmp_path / "nope.json"))

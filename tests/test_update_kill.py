@@ -93,18 +93,32 @@ def _kill_each(machines: dict[str, tuple[dict[str, str], Path]], argv: list[str]
     """Run `crisiscli ARGV` once per machine, each told to die at the step it is keyed by."""
     runs = {step: {**env, DIE_AT_ENV: step, "LOG": str(root / "log")} for step, (env, root) in machines.items()}
     if hasattr(os, "fork"):
-        jobs = {"runs": runs, "argv": argv, "warm": str(warm) if warm else None,
-                "today": next(iter(runs.values()))["CRISISCLI_NOW"][:10]}
-        done = subprocess.run([sys.executable, "-c", FORKER, json.dumps(jobs)], capture_output=True, text=True,
-                              timeout=120, env=next(iter(runs.values())))
+        jobs = {
+            "runs": runs,
+            "argv": argv,
+            "warm": str(warm) if warm else None,
+            "today": next(iter(runs.values()))["CRISISCLI_NOW"][:10],
+        }
+        done = subprocess.run(
+            [sys.executable, "-c", FORKER, json.dumps(jobs)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=next(iter(runs.values())),
+        )
         assert done.returncode == 0, done.stderr
         codes = json.loads(done.stdout.strip().splitlines()[-1])
     else:  # pragma: no cover - Windows
-        codes = {step: subprocess.run([str(BIN), *argv], env=env, capture_output=True, timeout=120).returncode
-                 for step, env in runs.items()}
+        codes = {
+            step: subprocess.run([str(BIN), *argv], env=env, capture_output=True, timeout=120).returncode
+            for step, env in runs.items()
+        }
     for step, code in codes.items():
-        log = (machines[step][1] / "log").read_text(encoding="utf-8", errors="replace") \
-            if (machines[step][1] / "log").exists() else ""
+        log = (
+            (machines[step][1] / "log").read_text(encoding="utf-8", errors="replace")
+            if (machines[step][1] / "log").exists()
+            else ""
+        )
         assert code == DIE_EXIT_CODE, (step, code, log)
 
 
@@ -170,4 +184,3 @@ def test_killing_a_rollback_at_any_step_loses_nothing(two_updates, key, tmp_path
         rolled = invoke("update", "--rollback", env=env)
         assert rolled.returncode == 0, (step, rolled.stderr)
         assert _version_and_warnings(env) == (BASE if committed else BASE + 1, ""), step
-

@@ -33,20 +33,31 @@ BREAKS = {
     "bidi": (lambda d: _gb_line(d).__setitem__("notes", "\u202e321 611"), "control, bidi"),
     "arabic digits": (lambda d: _gb_line(d)["contacts"][0].__setitem__("dial", "١١٦١٢٣"), "ASCII"),
     "digits": (lambda d: _gb_line(d)["contacts"][0].__setitem__("digits", "116124"), "digits of `dial`"),
-    "http link": (lambda d: _gb_line(d)["contacts"].append(
-        {"type": "web", "display": "x", "url": "http://example.org", "reachable_from": ["abroad"],
-         "cost": "free"}), "https"),
+    "http link": (
+        lambda d: _gb_line(d)["contacts"].append(
+            {"type": "web", "display": "x", "url": "http://example.org", "reachable_from": ["abroad"], "cost": "free"}
+        ),
+        "https",
+    ),
     "duplicate id": (lambda d: d["countries"]["GB"]["lines"].append(copy.deepcopy(_gb_line(d))), "duplicate id"),
     "iso": (lambda d: d["countries"].__setitem__("XX", {**d["countries"]["GB"], "iso2": "XX"}), "ISO 3166-1"),
-    "retired number active": (lambda d: _gb_line(d)["contacts"][0].update(dial="08457909090", digits="08457909090"),
-                              "also an active contact"),
+    "retired number active": (
+        lambda d: _gb_line(d)["contacts"][0].update(dial="08457909090", digits="08457909090"),
+        "also an active contact",
+    ),
     "future date": (lambda d: _gb_line(d)["provenance"].__setitem__("last_verified", "2027-01-01"), "in the future"),
     "bad date": (lambda d: _gb_line(d)["provenance"].__setitem__("last_verified", "2026-02-30"), "not a real date"),
     "unknown number": (lambda d: _gb_line(d)["contacts"][0].update(dial="4321", digits="4321"), "phonenumbers"),
-    "bad emergency": (lambda d: d["countries"]["GB"]["emergency"][0].update(number="933", digits="933"),
-                      "not an emergency number"),
-    "high without official": (lambda d: _gb_line(d)["provenance"].__setitem__(
-        "sources", [{"url": "https://example.org", "kind": "news", "accessed": "2026-11-25"}]), "`high` needs"),
+    "bad emergency": (
+        lambda d: d["countries"]["GB"]["emergency"][0].update(number="933", digits="933"),
+        "not an emergency number",
+    ),
+    "high without official": (
+        lambda d: _gb_line(d)["provenance"].__setitem__(
+            "sources", [{"url": "https://example.org", "kind": "news", "accessed": "2026-11-25"}]
+        ),
+        "`high` needs",
+    ),
 }
 
 
@@ -82,8 +93,7 @@ def test_data_validate_command(run, tmp_path, small):
     assert as_json["data"]["valid"] is False and as_json["data"]["problems"]
 
 
-@pytest.mark.parametrize("content", [b"", b"{", b"[1]", b'{"a": NaN}', b'{"a":1,"a":2}', b"\xff\xfe{}",
-                                     b"[" * 100_000])
+@pytest.mark.parametrize("content", [b"", b"{", b"[1]", b'{"a": NaN}', b'{"a":1,"a":2}', b"\xff\xfe{}", b"[" * 100_000])
 def test_data_validate_rejects_broken_json(run, tmp_path, content):
     path = tmp_path / "broken.json"
     path.write_bytes(content)

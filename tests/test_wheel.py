@@ -39,19 +39,34 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_wheel_carries_the_data(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    for needed in ("crisiscli/data/hotlines.json", "crisiscli/data/hotlines.schema.json",
-                   "crisiscli/data/countries.json", "crisiscli/py.typed"):
+    for needed in (
+        "crisiscli/data/hotlines.json",
+        "crisiscli/data/hotlines.schema.json",
+        "crisiscli/data/countries.json",
+        "crisiscli/py.typed",
+    ):
         assert needed in names
 
 
 def test_installed_wheel_runs_a_lookup(wheel, tmp_path, isolated):
     env_dir = tmp_path / "venv"
     py = offline_venv.install(wheel, env_dir) / "python"
-    where = subprocess.run([str(py), "-c", "import crisiscli; print(crisiscli.__file__)"], cwd=tmp_path,
-                           capture_output=True, text=True, env=isolated, check=True).stdout
+    where = subprocess.run(
+        [str(py), "-c", "import crisiscli; print(crisiscli.__file__)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=isolated,
+        check=True,
+    ).stdout
     assert where.startswith(str(env_dir))
-    result = subprocess.run([str(env_dir / "bin" / "crisiscli"), "lines", "GB", "--format", "json"],
-                            cwd=tmp_path, capture_output=True, text=True, env=isolated)
+    result = subprocess.run(
+        [str(env_dir / "bin" / "crisiscli"), "lines", "GB", "--format", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=isolated,
+    )
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["data"][0]["iso2"] == "GB"

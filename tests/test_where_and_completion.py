@@ -37,4 +37,6 @@ def test_completion_of_commands_countries_topics_and_options(run):
     assert "Côte d’Ivoire" in _complete(run, "crisiscli now cote", 2)
     assert "myths-and-stigma" in _complete(run, "crisiscli about my", 2)
     assert "ground-54321" in _complete(run, "crisiscli coping gro", 2)
-    assert "--open-now" in _complete(run, "crisiscli lines --op", 2) or "--format" in _complete(run, "crisiscli lines --fo", 2)
+    assert "--open-now" in _complete(run, "crisiscli lines --op", 2) or "--format" in _complete(
+        run, "crisiscli lines --fo", 2
+    )

@@ -134,8 +134,12 @@ def installed_template(make_httpserver, key, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("installed")
     keyfile = key.write_public(root / "test.pub")
     url = serve(make_httpserver, BODY_NEXT, key.sign(BODY_NEXT))
-    env = {**base_env(root), "CRISISCLI_TRUSTED_KEYS": str(keyfile), "CRISISCLI_TIMEOUT": "1",
-           "CRISISCLI_DEADLINE": "3"}
+    env = {
+        **base_env(root),
+        "CRISISCLI_TRUSTED_KEYS": str(keyfile),
+        "CRISISCLI_TIMEOUT": "1",
+        "CRISISCLI_DEADLINE": "3",
+    }
     result = invoke("update", "--url", url, env=env)
     assert result.returncode == 0, result.stderr
     make_httpserver.clear()
@@ -168,6 +172,7 @@ def json_case(mutate):
         # Compact JSON: these are all refused, so the loader's layout does not matter, and json's
         # C encoder is ~10x faster than the indented (pure Python) one on 1.7 MB.
         return signed(key, json.dumps(doc, ensure_ascii=False).encode("utf-8"))
+
     return build
 
 
@@ -177,11 +182,13 @@ def bytes_case(raw: bytes):
 
 def set_at(path: tuple, value):
     """A mutation that puts `value` at `path` inside the document."""
+
     def mutate(doc):
         target = doc
         for step in path[:-1]:
             target = target[step]
         target[path[-1]] = value
+
     return mutate
 
 
@@ -196,10 +203,14 @@ SIGNED_BAD = {
     "not json": (bytes_case(b"<html>hello</html>"), "not valid JSON"),
     "bom": (bytes_case(b"\xef\xbb\xbf" + BODY_V3), "not valid JSON"),
     "utf-16": (bytes_case(BODY_V3.decode("utf-8").encode("utf-16")), "not valid JSON"),
-    "nan": (bytes_case(BODY_V3.replace(f'"dataset_version": {V3}'.encode(), b'"dataset_version": NaN')),
-            "not valid JSON"),
-    "duplicate key": (bytes_case(BODY_V3.replace(b'{\n "schema_version"', b'{"dataset_version": 9,\n "schema_version"')),
-                      "duplicate key"),
+    "nan": (
+        bytes_case(BODY_V3.replace(f'"dataset_version": {V3}'.encode(), b'"dataset_version": NaN')),
+        "not valid JSON",
+    ),
+    "duplicate key": (
+        bytes_case(BODY_V3.replace(b'{\n "schema_version"', b'{"dataset_version": 9,\n "schema_version"')),
+        "duplicate key",
+    ),
     "deep nesting": (bytes_case(b"[" * 100_000 + b"]" * 100_000), "not valid JSON"),
     "huge integer": (bytes_case(b'{"dataset_version": ' + b"9" * 5000 + b"}"), "not valid JSON"),
     "wrong schema": (json_case(lambda d: d["countries"]["GB"].pop("emergency")), "fails validation"),
@@ -207,14 +218,24 @@ SIGNED_BAD = {
     "older version": (json_case(set_at(("dataset_version",), BASE)), "refusing to go back"),
     "country dropped": (json_case(lambda d: d["countries"].pop("FR")), "drops countries"),
     "country emptied": (json_case(set_at(("countries", "GB", "lines"), [])), "drops most or all crisis lines of GB"),
-    "most lines dropped": (json_case(gut_us), "drops most or all crisis lines of US "
-                                             f"({US_LINES - 1} of {US_LINES} lines)"),
-    "control characters": (json_case(set_at(("countries", "GB", "lines", 0, "name"), "Sam\x1b]0;x\x07")),
-                           "fails validation"),
+    "most lines dropped": (
+        json_case(gut_us),
+        f"drops most or all crisis lines of US ({US_LINES - 1} of {US_LINES} lines)",
+    ),
+    "control characters": (
+        json_case(set_at(("countries", "GB", "lines", 0, "name"), "Sam\x1b]0;x\x07")),
+        "fails validation",
+    ),
     "future date": (json_case(set_at(("generated_at",), "2027-06-01")), "claims to be from the future (2027-06-01)"),
-    "same version, other bytes": (json_case(lambda d: (set_at(("dataset_version",), BASE + 1)(d),
-                                                        set_at(("countries", "GB", "lines", 0, "notes"), "other")(d))),
-                                  "needs a higher dataset_version"),
+    "same version, other bytes": (
+        json_case(
+            lambda d: (
+                set_at(("dataset_version",), BASE + 1)(d),
+                set_at(("countries", "GB", "lines", 0, "notes"), "other")(d),
+            )
+        ),
+        "needs a higher dataset_version",
+    ),
     "countries a list": (json_case(set_at(("countries",), [])), "countries must be an object"),
     "version a string": (json_case(set_at(("dataset_version",), "9")), "positive integer"),
 }
@@ -252,6 +273,3 @@ def assert_unchanged(result, before, tmp_path, run, numbers_before, code, words)
     assert "Traceback" not in result.stderr
     assert snapshot(tmp_path) == before
     assert numbers(run) == numbers_before
-
-
-

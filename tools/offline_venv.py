@@ -20,10 +20,29 @@ def install(target: str | Path, env_dir: Path, build_isolation: bool = True) -> 
     environment's .pth files, so an editable checkout of crisiscli stays invisible."""
     venv.EnvBuilder(with_pip=False).create(env_dir)
     py = env_dir / "bin" / "python"
-    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    site = subprocess.run(
+        [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     (Path(site) / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     extra = [] if build_isolation else ["--no-build-isolation"]
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-deps", *extra,
-                    "--no-index", str(target)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(py),
+            "install",
+            "-q",
+            "--no-deps",
+            *extra,
+            "--no-index",
+            str(target),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return env_dir / "bin"

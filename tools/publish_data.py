@@ -68,15 +68,17 @@ class SecretKey:
 
     def public_text(self) -> str:
         """The matching minisign public key file."""
-        return (f"untrusted comment: minisign public key {self.key_id_hex}\n"
-                + base64.b64encode(b"Ed" + self.key_id + self._public_raw()).decode() + "\n")
+        return (
+            f"untrusted comment: minisign public key {self.key_id_hex}\n"
+            + base64.b64encode(b"Ed" + self.key_id + self._public_raw()).decode()
+            + "\n"
+        )
 
     def _public_raw(self) -> bytes:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
         from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-        return Ed25519PrivateKey.from_private_bytes(self.seed).public_key().public_bytes(
-            Encoding.Raw, PublicFormat.Raw)
+        return Ed25519PrivateKey.from_private_bytes(self.seed).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
     def sign(self, data: bytes, trusted_comment: str) -> bytes:
         """A minisign signature file for `data` (prehashed: Ed25519 over BLAKE2b-512)."""
@@ -87,10 +89,14 @@ class SecretKey:
         secret = Ed25519PrivateKey.from_private_bytes(self.seed)
         signature = secret.sign(hashlib.blake2b(data, digest_size=64).digest())
         global_signature = secret.sign(signature + trusted_comment.encode("utf-8"))
-        return ("untrusted comment: signature from crisiscli publish_data\n"
-                + base64.b64encode(b"ED" + self.key_id + signature).decode() + "\n"
-                + f"trusted comment: {trusted_comment}\n"
-                + base64.b64encode(global_signature).decode() + "\n").encode("utf-8")
+        return (
+            "untrusted comment: signature from crisiscli publish_data\n"
+            + base64.b64encode(b"ED" + self.key_id + signature).decode()
+            + "\n"
+            + f"trusted comment: {trusted_comment}\n"
+            + base64.b64encode(global_signature).decode()
+            + "\n"
+        ).encode("utf-8")
 
 
 def parse_secret_key(text: str, origin: str) -> SecretKey:
@@ -111,8 +117,10 @@ def parse_secret_key(text: str, origin: str) -> SecretKey:
     if len(raw) != SECRET_KEY_BYTES or raw[:2] != b"Ed" or raw[4:6] != b"B2":
         raise UsageProblem(f"{origin} is not an Ed25519 minisign secret key")
     if raw[2:4] != b"\0\0":
-        raise UsageProblem(f"{origin} is password-protected; publish with an unencrypted key "
-                           "(minisign -G -W), or sign by hand with the minisign program")
+        raise UsageProblem(
+            f"{origin} is password-protected; publish with an unencrypted key "
+            "(minisign -G -W), or sign by hand with the minisign program"
+        )
     key_id, secret, checksum = raw[54:62], raw[62:126], raw[126:158]
     expected = hashlib.blake2b(raw[:2] + key_id + secret, digest_size=32).digest()
     # Some generators leave the checksum zero; the public-half check below still catches damage.
@@ -130,13 +138,17 @@ def load_secret_key(path: str | None, env: Mapping[str, str]) -> SecretKey:
     if not path:
         text = env.get("CRISISCLI_SIGNING_KEY")
         if not text:
-            raise UsageProblem("no secret key: pass --secret-key PATH, or set CRISISCLI_SIGNING_KEY_FILE "
-                               "(a path) or CRISISCLI_SIGNING_KEY (the key file's text)")
+            raise UsageProblem(
+                "no secret key: pass --secret-key PATH, or set CRISISCLI_SIGNING_KEY_FILE "
+                "(a path) or CRISISCLI_SIGNING_KEY (the key file's text)"
+            )
         return parse_secret_key(text, "CRISISCLI_SIGNING_KEY")
     resolved = Path(path).resolve()
     if resolved.is_relative_to(REPO) and (REPO / ".git").exists():
-        raise UsageProblem(f"{path} is inside the repository; secret keys never belong there "
-                           "(keep them in the team's private folder, see ../shared/keys/README.md)")
+        raise UsageProblem(
+            f"{path} is inside the repository; secret keys never belong there "
+            "(keep them in the team's private folder, see ../shared/keys/README.md)"
+        )
     try:
         mode = os.stat(resolved).st_mode
         with open(resolved, encoding="utf-8") as fh:
@@ -144,8 +156,7 @@ def load_secret_key(path: str | None, env: Mapping[str, str]) -> SecretKey:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageProblem(f"cannot read secret key {path}: {getattr(exc, 'strerror', None) or exc}") from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        print(f"publish_data: warning: {path} can be read by other users; keep secret keys mode 0600",
-              file=sys.stderr)
+        print(f"publish_data: warning: {path} can be read by other users; keep secret keys mode 0600", file=sys.stderr)
     return parse_secret_key(text, path)
 
 
@@ -188,35 +199,59 @@ def publish(dataset_path: str, feed_dir: str, key: SecretKey, env: Mapping[str, 
     last, previous = _last_published(feed)
     version = dataset.info.dataset_version
     if version <= last:
-        raise Refused(f"dataset_version {version} is not newer than {last}, the last version published in "
-                      f"{feed}; raise dataset_version")
+        raise Refused(
+            f"dataset_version {version} is not newer than {last}, the last version published in "
+            f"{feed}; raise dataset_version"
+        )
     if previous is not None:
         gone = sorted(set(previous.codes()) - set(dataset.codes()))
         emptied = gutted(previous.raw, doc)
         if gone or emptied:
-            raise Refused("clients would refuse this dataset: it drops "
-                          + "; ".join(filter(None, [f"countries {', '.join(gone)}" if gone else "",
-                                                    f"most or all lines of {', '.join(emptied)}" if emptied else ""])))
+            raise Refused(
+                "clients would refuse this dataset: it drops "
+                + "; ".join(
+                    filter(
+                        None,
+                        [
+                            f"countries {', '.join(gone)}" if gone else "",
+                            f"most or all lines of {', '.join(emptied)}" if emptied else "",
+                        ],
+                    )
+                )
+            )
     # the cheap refusals above first; the full validation takes about a second
     problems = validate_safely(doc, now.date(), hashlib.sha256(data).hexdigest())
     if problems:
         shown = "; ".join(str(p) for p in problems[:5])
         raise Refused(f"{dataset_path} fails validation ({len(problems)} problem(s)): {shown}")
     if LazyCountries.index(data) is None:
-        print(f"publish_data: warning: {dataset_path} is not in the layout the fast loader reads "
-              "(data/README.md); clients will parse it whole", file=sys.stderr)
+        print(
+            f"publish_data: warning: {dataset_path} is not in the layout the fast loader reads "
+            "(data/README.md); clients will parse it whole",
+            file=sys.stderr,
+        )
     comment = f"timestamp:{int(now.timestamp())}\tfile:{DATASET_FILE}\thashed"
     signature = key.sign(data, comment)
     own = parse_public_key(key.public_text(), origin="the secret key's public half")
     verify(data, signature, [own])  # the signature we are about to publish really verifies
     shipped = {k.key_id for k in bundled_keys()}
     if key.key_id not in shipped:
-        print(f"publish_data: warning: key {key.key_id_hex} is not one of the keys shipped in "
-              "crisiscli/data/keys/; installed copies accept this feed only with CRISISCLI_TRUSTED_KEYS "
-              "or trusted_keys", file=sys.stderr)
-    index = {"version": version, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
-             "generated_at": dataset.info.generated_at, "schema_version": dataset.info.schema_version,
-             "file": DATASET_FILE, "signature": DATASET_FILE + SIGNATURE_SUFFIX, "key_id": key.key_id_hex}
+        print(
+            f"publish_data: warning: key {key.key_id_hex} is not one of the keys shipped in "
+            "crisiscli/data/keys/; installed copies accept this feed only with CRISISCLI_TRUSTED_KEYS "
+            "or trusted_keys",
+            file=sys.stderr,
+        )
+    index = {
+        "version": version,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size": len(data),
+        "generated_at": dataset.info.generated_at,
+        "schema_version": dataset.info.schema_version,
+        "file": DATASET_FILE,
+        "signature": DATASET_FILE + SIGNATURE_SUFFIX,
+        "key_id": key.key_id_hex,
+    }
     feed.mkdir(parents=True, exist_ok=True)
     # dataset and signature first, the index last: the index never names a file not yet there
     atomic_write(str(feed / DATASET_FILE), data, mode=0o644)
@@ -226,12 +261,14 @@ def publish(dataset_path: str, feed_dir: str, key: SecretKey, env: Mapping[str, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("dataset", help="the dataset to publish (usually crisiscli/data/hotlines.json)")
     parser.add_argument("--out", required=True, help="the feed directory to write (and read the last version from)")
-    parser.add_argument("--secret-key", help="minisign secret key file (or CRISISCLI_SIGNING_KEY_FILE / "
-                                             "CRISISCLI_SIGNING_KEY)")
+    parser.add_argument(
+        "--secret-key", help="minisign secret key file (or CRISISCLI_SIGNING_KEY_FILE / CRISISCLI_SIGNING_KEY)"
+    )
     args = parser.parse_args(argv)
     try:
         key = load_secret_key(args.secret_key, os.environ)
@@ -239,8 +276,10 @@ def main(argv: list[str] | None = None) -> int:
     except CrisisError as exc:
         print(f"publish_data: {exc.message}", file=sys.stderr)
         return exc.exit_code if exc.exit_code in (EXIT_USAGE, EXIT_INVALID) else EXIT_INVALID
-    print(f"Published dataset {index['version']} to {args.out}: {DATASET_FILE} ({index['size']} bytes, "
-          f"sha256 {index['sha256']}), signed by key {index['key_id']}.")
+    print(
+        f"Published dataset {index['version']} to {args.out}: {DATASET_FILE} ({index['size']} bytes, "
+        f"sha256 {index['sha256']}), signed by key {index['key_id']}."
+    )
     return 0
 
 

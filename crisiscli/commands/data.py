@@ -21,18 +21,30 @@ def info_cmd(app: App) -> int:
     from ..coverage import coverage
 
     dataset = app.dataset
-    info = {**app.dataset_meta(), "schema_version": dataset.info.schema_version, "path": dataset.info.path,
-            **app.update_state(), "coverage": coverage(dataset)}
+    info = {
+        **app.dataset_meta(),
+        "schema_version": dataset.info.schema_version,
+        "path": dataset.info.path,
+        **app.update_state(),
+        "coverage": coverage(dataset),
+    }
     cov = info["coverage"]
     rows = [[key, "" if value is None else str(value)] for key, value in info.items() if key != "coverage"]
-    rows += [["countries with emergency numbers", str(cov["countries_with_emergency_numbers"])],
-             ["countries with crisis lines", str(cov["countries_with_lines"])],
-             ["crisis lines", str(cov["lines"])],
-             ["lines by confidence", ", ".join(f"{k} {v}" for k, v in cov["lines_by_confidence"].items())],
-             ["oldest last_verified", str(cov["oldest_last_verified"])]]
-    app.emit("data info", info, rows=lambda: [{"field": k, "value": v} for k, v in rows],
-             human=lambda: render.table([[render.safe_text(a), render.safe_text(b)] for a, b in rows],
-                                        ["Dataset", ""], app.screen.width))
+    rows += [
+        ["countries with emergency numbers", str(cov["countries_with_emergency_numbers"])],
+        ["countries with crisis lines", str(cov["countries_with_lines"])],
+        ["crisis lines", str(cov["lines"])],
+        ["lines by confidence", ", ".join(f"{k} {v}" for k, v in cov["lines_by_confidence"].items())],
+        ["oldest last_verified", str(cov["oldest_last_verified"])],
+    ]
+    app.emit(
+        "data info",
+        info,
+        rows=lambda: [{"field": k, "value": v} for k, v in rows],
+        human=lambda: render.table(
+            [[render.safe_text(a), render.safe_text(b)] for a, b in rows], ["Dataset", ""], app.screen.width
+        ),
+    )
     return 0
 
 
@@ -64,15 +76,21 @@ def validate_cmd(app: App, file: str | None) -> int:
         problems = validate_safely(doc, app.today(), hashlib.sha256(data).hexdigest())
     except DatasetError as exc:
         problems = [Problem("$", exc.message)]
-    data_out = {"file": path, "valid": not problems,
-                "problems": [{"path": p.path, "message": p.message} for p in problems]}
-    rows = [{"file": path, "valid": "false", "path": p.path, "message": p.message} for p in problems] \
-        or [{"file": path, "valid": "true", "path": "", "message": ""}]
-    human = "\n".join(render.safe_text(str(p)) for p in problems) if problems else \
-        render.safe_text(f"{path}: passes every rule")
+    data_out = {
+        "file": path,
+        "valid": not problems,
+        "problems": [{"path": p.path, "message": p.message} for p in problems],
+    }
+    rows = [{"file": path, "valid": "false", "path": p.path, "message": p.message} for p in problems] or [
+        {"file": path, "valid": "true", "path": "", "message": ""}
+    ]
+    human = (
+        "\n".join(render.safe_text(str(p)) for p in problems)
+        if problems
+        else render.safe_text(f"{path}: passes every rule")
+    )
     app.emit("data validate", data_out, human=lambda: human, rows=lambda: rows, with_dataset=False)
     if problems:
         app.screen.error(f"crisiscli: {len(problems)} problem(s) in {path}")
         return EXIT_INVALID
     return 0
-

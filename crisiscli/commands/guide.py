@@ -25,27 +25,40 @@ def about_cmd(app: App, topic: str | None, full_sources: bool) -> int:
     if topic is None:
         items = guide.topics()
         listing = [{"id": t.id, "title": t.title, "summary": t.summary} for t in items]
-        app.emit("about", listing, human=lambda: render_guide.topic_list(items, app.screen.width),
-                 rows=lambda: listing, with_dataset=False, page=True)
+        app.emit(
+            "about",
+            listing,
+            human=lambda: render_guide.topic_list(items, app.screen.width),
+            rows=lambda: listing,
+            with_dataset=False,
+            page=True,
+        )
         return 0
     chosen = guide.find_topic(topic)
-    app.emit("about", chosen.to_dict(), with_dataset=False, page=True,
-             human=lambda: render_guide.topic_page(chosen, app.screen.width, app.screen.color, full_sources),
-             rows=lambda: [{"id": chosen.id, "title": chosen.title, "summary": chosen.summary}])
+    app.emit(
+        "about",
+        chosen.to_dict(),
+        with_dataset=False,
+        page=True,
+        human=lambda: render_guide.topic_page(chosen, app.screen.width, app.screen.color, full_sources),
+        rows=lambda: [{"id": chosen.id, "title": chosen.title, "summary": chosen.summary}],
+    )
     return 0
 
 
 @click.command("coping", cls=CrisisCommand)
 @click.argument("strategy", required=False, shell_complete=complete_ids("coping"))
-@click.option("--category", help="Only this kind: calm, express, connect, distract, release (moving in a "
-                                 "way that stays calm), plan.")
+@click.option(
+    "--category",
+    help="Only this kind: calm, express, connect, distract, release (moving in a way that stays calm), plan.",
+)
 @click.option("--moment", help="now (works within minutes) or later (builds over time).")
-@click.option("--random", "at_random", is_flag=True,
-              help="Show one strategy for right now, chosen at random.")
+@click.option("--random", "at_random", is_flag=True, help="Show one strategy for right now, chosen at random.")
 @click.option("--sources", "full_sources", is_flag=True, help="List every source with its full address.")
 @output_options
-def coping_cmd(app: App, strategy: str | None, category: str | None, moment: str | None, at_random: bool,
-               full_sources: bool) -> int:
+def coping_cmd(
+    app: App, strategy: str | None, category: str | None, moment: str | None, at_random: bool, full_sources: bool
+) -> int:
     """Things to do instead, right now or over time: steps, evidence and sources.
 
     Without ID, lists the strategies by what they are for; `--random` picks one that works in the
@@ -64,16 +77,33 @@ def coping_cmd(app: App, strategy: str | None, category: str | None, moment: str
         raise NothingMatched("no strategy fits those filters; `crisiscli coping` lists them all")
     if strategy or at_random:
         chosen = guide.find_strategy(strategy) if strategy else guide.pick_random(candidates)
-        app.emit("coping", chosen.to_dict(), with_dataset=False, page=True,
-                 human=lambda: render_guide.strategy_page(chosen, app.screen.width, app.screen.color, full_sources),
-                 rows=lambda: [_strategy_row(chosen)])
+        app.emit(
+            "coping",
+            chosen.to_dict(),
+            with_dataset=False,
+            page=True,
+            human=lambda: render_guide.strategy_page(chosen, app.screen.width, app.screen.color, full_sources),
+            rows=lambda: [_strategy_row(chosen)],
+        )
         return 0
     listing = [_strategy_row(s) for s in candidates]
-    app.emit("coping", listing, with_dataset=False, page=True, rows=lambda: listing,
-             human=lambda: render_guide.strategy_list(candidates, app.screen.width))
+    app.emit(
+        "coping",
+        listing,
+        with_dataset=False,
+        page=True,
+        rows=lambda: listing,
+        human=lambda: render_guide.strategy_list(candidates, app.screen.width),
+    )
     return 0
 
 
 def _strategy_row(s: Any) -> dict[str, Any]:
-    return {"id": s.id, "name": s.name, "category": s.category, "moment": s.moment, "evidence": s.evidence,
-            "summary": s.summary}
+    return {
+        "id": s.id,
+        "name": s.name,
+        "category": s.category,
+        "moment": s.moment,
+        "evidence": s.evidence,
+        "summary": s.summary,
+    }

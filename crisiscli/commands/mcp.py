@@ -30,7 +30,10 @@ def mcp_cmd() -> int:
     from ..mcp_server import serve
 
     if sys.stdin.isatty():  # a person ran it by hand: say what it is waiting for
-        click.echo("crisiscli mcp is waiting for an MCP client on stdin (an AI assistant starts it); "
-                   "for help right now run `crisiscli now`. Ctrl-D stops it.", err=True)
+        click.echo(
+            "crisiscli mcp is waiting for an MCP client on stdin (an AI assistant starts it); "
+            "for help right now run `crisiscli now`. Ctrl-D stops it.",
+            err=True,
+        )
     serve(os.environ)
     return 0

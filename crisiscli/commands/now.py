@@ -33,8 +33,10 @@ def now_cmd(app: App, country: tuple[str, ...], young: bool) -> int:
         detected = app.detected()
         code, source = detected.iso2, detected.source
         if code:
-            app.screen.talk(f"Showing help for {countries.country_name(code)} ({detected.reason()}); "
-                            "use `crisiscli now COUNTRY` to change.")
+            app.screen.talk(
+                f"Showing help for {countries.country_name(code)} ({detected.reason()}); "
+                "use `crisiscli now COUNTRY` to change."
+            )
     record = app.dataset.country(code) if code else None
     today = app.today()
     always = crisis_lines(record, today) if record else []
@@ -42,18 +44,30 @@ def now_cmd(app: App, country: tuple[str, ...], young: bool) -> int:
     has_plan = _plan_ready(app)
     step = guide.grounding_step()
     if app.format == "json":
-        data = {"iso2": code, "name": countries.country_name(code) if code else None,
-                "emergency": [e.to_dict() for e in record.emergency] if record else [],
-                "lines": [line.to_dict() for line in always[:2]], "grounding": step,
-                "medical": render_guide.MEDICAL,
-                "plan": "crisiscli plan show" if has_plan else None}
+        data = {
+            "iso2": code,
+            "name": countries.country_name(code) if code else None,
+            "emergency": [e.to_dict() for e in record.emergency] if record else [],
+            "lines": [line.to_dict() for line in always[:2]],
+            "grounding": step,
+            "medical": render_guide.MEDICAL,
+            "plan": "crisiscli plan show" if has_plan else None,
+        }
         if young:
             data["youth_lines"] = [line.to_dict() for line in youth[:2]]
         warnings = [NO_COUNTRY] if code is None else []
         app.screen.data(render.envelope("now", data, app.dataset_meta(), source, warnings=warnings))
     else:
-        page = render_guide.now_page(record, always, step, has_plan, app.screen.width, app.screen.color,
-                                     app.dataset.fallback.get("url"), youth if young else None)
+        page = render_guide.now_page(
+            record,
+            always,
+            step,
+            has_plan,
+            app.screen.width,
+            app.screen.color,
+            app.dataset.fallback.get("url"),
+            youth if young else None,
+        )
         app.screen.data(page)  # the page is the help block itself; a footer would only repeat it
     if code is None:  # the same rule as `lines`: the fallback is shown, and scripts see exit 3
         app.screen.error(f"crisiscli: {NO_COUNTRY}")

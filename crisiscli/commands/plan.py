@@ -24,19 +24,27 @@ from ..errors import CrisisError, UsageProblem
 
 EXIT_STOPPED = 130
 
-INTRO = ("This is your safety plan: your own words for hard moments, kept only on this computer. "
-         "There are {n} short parts. Write one thing per line and press Enter. An empty line moves "
-         "on to the next part, so you can skip anything. You can make this on your own, and it can "
-         "help to go through it with someone you trust or a professional.")
-NOT_A_TERMINAL_NEW = ("`crisiscli plan new` asks questions, and this is not a terminal, so it cannot ask. "
-                      "To create a plan from a script, use `crisiscli plan new --from-file FILE` with a "
-                      "JSON object whose keys are the parts: " + ", ".join(core.SECTION_KEYS))
-SAVED_NEW = ("Saved your safety plan to {path} (only you can read it). See it any time with "
-             "`crisiscli plan show`; change a part with `crisiscli plan edit NUMBER`. It can help to "
-             "look over it now and then, and to keep a copy where you will see it when you need it "
-             "(`crisiscli plan export`).")
-EXPORT_NOTE = ("This copy is not protected like your plan file; keep it somewhere private, or share "
-               "it only with people you choose.")
+INTRO = (
+    "This is your safety plan: your own words for hard moments, kept only on this computer. "
+    "There are {n} short parts. Write one thing per line and press Enter. An empty line moves "
+    "on to the next part, so you can skip anything. You can make this on your own, and it can "
+    "help to go through it with someone you trust or a professional."
+)
+NOT_A_TERMINAL_NEW = (
+    "`crisiscli plan new` asks questions, and this is not a terminal, so it cannot ask. "
+    "To create a plan from a script, use `crisiscli plan new --from-file FILE` with a "
+    "JSON object whose keys are the parts: " + ", ".join(core.SECTION_KEYS)
+)
+SAVED_NEW = (
+    "Saved your safety plan to {path} (only you can read it). See it any time with "
+    "`crisiscli plan show`; change a part with `crisiscli plan edit NUMBER`. It can help to "
+    "look over it now and then, and to keep a copy where you will see it when you need it "
+    "(`crisiscli plan export`)."
+)
+EXPORT_NOTE = (
+    "This copy is not protected like your plan file; keep it somewhere private, or share "
+    "it only with people you choose."
+)
 
 
 def plan_options(formats: Sequence[str] = (), default: str | None = None) -> Callable[..., Any]:
@@ -46,8 +54,9 @@ def plan_options(formats: Sequence[str] = (), default: str | None = None) -> Cal
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(func)
-        def wrapper(fmt: str | None = None, as_json: bool = False, quiet: bool = False,
-                    color: str | None = None, **kwargs: Any) -> Any:
+        def wrapper(
+            fmt: str | None = None, as_json: bool = False, quiet: bool = False, color: str | None = None, **kwargs: Any
+        ) -> Any:
             chosen = "json" if as_json else (fmt.lower() if fmt else default)
             app = App("json" if chosen == "json" else None, quiet, color, os.environ)
             app.format = "json" if chosen == "json" else "table"
@@ -57,21 +66,33 @@ def plan_options(formats: Sequence[str] = (), default: str | None = None) -> Cal
             return func(app, **kwargs)
 
         wrapped: Callable[..., Any] = wrapper
-        wrapped = click.option("--color", type=click.Choice(["auto", "always", "never"]), default=None,
-                               help="Colour (default auto: only on a terminal, never with NO_COLOR).")(wrapped)
-        wrapped = click.option("-q", "--quiet", is_flag=True,
-                               help="No notices on stderr (errors and questions still show).")(wrapped)
+        wrapped = click.option(
+            "--color",
+            type=click.Choice(["auto", "always", "never"]),
+            default=None,
+            help="Colour (default auto: only on a terminal, never with NO_COLOR).",
+        )(wrapped)
+        wrapped = click.option(
+            "-q", "--quiet", is_flag=True, help="No notices on stderr (errors and questions still show)."
+        )(wrapped)
         if "json" in formats:
             wrapped = click.option("--json", "as_json", is_flag=True, help="Same as --format json.")(wrapped)
         if formats:
-            wrapped = click.option("--format", "-f", "fmt", type=click.Choice(formats, case_sensitive=False),
-                                   default=None, help=f"Output format (default: {default}).")(wrapped)
+            wrapped = click.option(
+                "--format",
+                "-f",
+                "fmt",
+                type=click.Choice(formats, case_sensitive=False),
+                default=None,
+                help=f"Output format (default: {default}).",
+            )(wrapped)
         return wrapped
 
     return decorate
 
 
 # --- small helpers ----------------------------------------------------------------------------
+
 
 def _interactive() -> bool:
     """Prompts only where a person can answer: stdin must be a terminal (DESIGN.md)."""
@@ -85,8 +106,11 @@ def _say(app: App, text: str, always: bool = False) -> None:
     """Talk to the person on stderr, wrapped to the screen. -q silences notices, but never the
     questions of an interactive session (`always`)."""
     if always or not app.screen.quiet:
-        app.screen.err_block(textwrap.fill(render.safe_text(text), width=app.screen.width,
-                                           break_long_words=False, break_on_hyphens=False))
+        app.screen.err_block(
+            textwrap.fill(
+                render.safe_text(text), width=app.screen.width, break_long_words=False, break_on_hyphens=False
+            )
+        )
 
 
 def _footer(app: App, plan: core.Plan | None = None) -> str:
@@ -129,8 +153,7 @@ def _load(app: App) -> core.Plan:
     """The stored plan, its notices said; NoPlan (exit 3) when there is none."""
     plan = core.load_plan(app.env)
     if plan is None:
-        message = ("you do not have a safety plan yet; `crisiscli plan new` starts one "
-                   "(it stays on this computer)")
+        message = "you do not have a safety plan yet; `crisiscli plan new` starts one (it stays on this computer)"
         kept = core.kept_aside(app.env)
         if kept:
             message += f". An earlier plan that could not be read was kept at {kept[-1]}"
@@ -150,8 +173,10 @@ def _choose_country(app: App, country: str | None, fallback: str | None) -> str 
         return fallback
     detected = app.detected()
     if detected.iso2:
-        app.screen.talk(f"Adding numbers for {countries.country_name(detected.iso2)} ({detected.reason()}); "
-                        "use --country to choose another.")
+        app.screen.talk(
+            f"Adding numbers for {countries.country_name(detected.iso2)} ({detected.reason()}); "
+            "use --country to choose another."
+        )
     return detected.iso2
 
 
@@ -159,12 +184,16 @@ def _prefill(app: App, plan: core.Plan, iso2: str | None) -> None:
     plan.country = iso2
     plan.sections["professionals"] = core.prefill_professionals(app.dataset, iso2)
     if not iso2:
-        _say(app, "crisiscli could not tell which country you are in, so no phone numbers were added "
-                  "to part 5 (Professionals and crisis lines). Add them with `crisiscli plan edit 5`, "
-                  "or start again with --country.")
+        _say(
+            app,
+            "crisiscli could not tell which country you are in, so no phone numbers were added "
+            "to part 5 (Professionals and crisis lines). Add them with `crisiscli plan edit 5`, "
+            "or start again with --country.",
+        )
 
 
 # --- the group --------------------------------------------------------------------------------
+
 
 @click.group("plan", cls=CrisisSubGroup)
 def plan_group() -> None:
@@ -187,8 +216,12 @@ def plan_group() -> None:
 
 
 @plan_group.command("new")
-@click.option("--from-file", "from_file", metavar="FILE",
-              help="Read the plan from a JSON file (use - for stdin) instead of asking.")
+@click.option(
+    "--from-file",
+    "from_file",
+    metavar="FILE",
+    help="Read the plan from a JSON file (use - for stdin) instead of asking.",
+)
 @click.option("--country", help="Country whose emergency number and 24/7 lines fill part 5.")
 @click.option("--replace", is_flag=True, help="Replace an existing plan without asking.")
 @plan_options()
@@ -217,8 +250,10 @@ def new_cmd(app: App, from_file: str | None, country: str | None, replace: bool)
         existing = None
     if existing is not None and not replace:
         if not interactive:
-            raise UsageProblem(f"you already have a safety plan at {core.plan_path(app.env)}; add --replace "
-                               "to overwrite it, or change one part with `crisiscli plan edit`")
+            raise UsageProblem(
+                f"you already have a safety plan at {core.plan_path(app.env)}; add --replace "
+                "to overwrite it, or change one part with `crisiscli plan edit`"
+            )
         changed = render_plan.last_changed(existing)
         since = f" (last changed {changed})" if changed else ""
         if not _confirm(app, f"You already have a safety plan{since}. Replace it with a new one?"):
@@ -237,8 +272,10 @@ def new_cmd(app: App, from_file: str | None, country: str | None, replace: bool)
         def change(current: core.Plan | None) -> core.Plan:
             # checked again under the lock: another run may have made a plan since the check above
             if current is not None and not replace:
-                raise UsageProblem(f"you already have a safety plan at {core.plan_path(app.env)}; add "
-                                   "--replace to overwrite it, or change one part with `crisiscli plan edit`")
+                raise UsageProblem(
+                    f"you already have a safety plan at {core.plan_path(app.env)}; add "
+                    "--replace to overwrite it, or change one part with `crisiscli plan edit`"
+                )
             return plan
 
         _, path = core.update_plan(app.env, change, _waiting(app))
@@ -270,8 +307,10 @@ def _save_guided(app: App, plan: core.Plan, existing: core.Plan | None) -> str:
 
     def change(current: core.Plan | None) -> core.Plan:
         if current != existing:
-            raise core.PlanChanged("your safety plan was changed by another crisiscli while you were "
-                                   "writing this one, so it was not saved over it")
+            raise core.PlanChanged(
+                "your safety plan was changed by another crisiscli while you were "
+                "writing this one, so it was not saved over it"
+            )
         return plan
 
     try:
@@ -282,11 +321,19 @@ def _save_guided(app: App, plan: core.Plan, existing: core.Plan | None) -> str:
             kept = core.keep_unsaved(app.env, data=data, ext=".json")
         except OSError:
             app.screen.data(data.decode("utf-8").rstrip("\n"))
-            raise core.NotSavedKeptAside(exc, None, "What you wrote is printed above as JSON; save it "
-                                         "to a file and load it later with `crisiscli plan new --from-file "
-                                         "FILE`") from None
-        raise core.NotSavedKeptAside(exc, kept, f"What you wrote is kept at {kept}; make it your plan "
-                                     f"with `crisiscli plan new --from-file {kept} --replace`") from None
+            raise core.NotSavedKeptAside(
+                exc,
+                None,
+                "What you wrote is printed above as JSON; save it "
+                "to a file and load it later with `crisiscli plan new --from-file "
+                "FILE`",
+            ) from None
+        raise core.NotSavedKeptAside(
+            exc,
+            kept,
+            f"What you wrote is kept at {kept}; make it your plan "
+            f"with `crisiscli plan new --from-file {kept} --replace`",
+        ) from None
     assert path is not None
     return path
 
@@ -309,22 +356,30 @@ def _guided(app: App, existing: core.Plan | None, country: str | None, now: str)
             items = plan.sections[part.key]
             if part.key == "professionals":
                 if items:
-                    app.screen.err_block("Already in your plan (change them later with `crisiscli plan edit 5`):\n"
-                                         + "\n".join(f"  - {render.safe_text(i)}" for i in items))
+                    app.screen.err_block(
+                        "Already in your plan (change them later with `crisiscli plan edit 5`):\n"
+                        + "\n".join(f"  - {render.safe_text(i)}" for i in items)
+                    )
                 else:
-                    _say(app, "No numbers were added because crisiscli does not know your country; "
-                              "you can add them here, or later with `crisiscli plan edit 5`.", always=True)
+                    _say(
+                        app,
+                        "No numbers were added because crisiscli does not know your country; "
+                        "you can add them here, or later with `crisiscli plan edit 5`.",
+                        always=True,
+                    )
             _ask_items(app, part.key, plan)
     except (KeyboardInterrupt, _Stopped):
         app.screen.err.write("\n")
         typed = plan.sections["professionals"] != prefilled or any(
-            plan.sections[k] for k in core.SECTION_KEYS if k != "professionals")
+            plan.sections[k] for k in core.SECTION_KEYS if k != "professionals"
+        )
         if replacing:
             app.screen.error("Stopped. Your earlier plan is unchanged.")
         elif typed:
             path = _save_guided(app, plan, existing)
-            app.screen.error(f"Stopped. What you wrote so far is saved in {path}; add more with "
-                             "`crisiscli plan edit NUMBER`.")
+            app.screen.error(
+                f"Stopped. What you wrote so far is saved in {path}; add more with `crisiscli plan edit NUMBER`."
+            )
         else:
             app.screen.error("Stopped. Nothing was saved.")
         app.screen.err_block("\n" + _footer(app, plan))
@@ -393,12 +448,19 @@ def export_cmd(app: App, fmt: str) -> int:
 @plan_group.command("edit")
 @click.argument("section")
 @click.option("--add", "adds", multiple=True, metavar="TEXT", help="Add an item at the end (repeatable).")
-@click.option("--remove", "removes", multiple=True, type=int, metavar="N",
-              help="Remove item N, as numbered by `plan show` (repeatable).")
+@click.option(
+    "--remove",
+    "removes",
+    multiple=True,
+    type=int,
+    metavar="N",
+    help="Remove item N, as numbered by `plan show` (repeatable).",
+)
 @click.option("--move", nargs=2, type=int, metavar="N M", default=None, help="Move item N to position M.")
 @plan_options()
-def edit_cmd(app: App, section: str, adds: tuple[str, ...], removes: tuple[int, ...],
-             move: tuple[int, int] | None) -> int:
+def edit_cmd(
+    app: App, section: str, adds: tuple[str, ...], removes: tuple[int, ...], move: tuple[int, int] | None
+) -> int:
     """Change one part of your plan: add, remove or reorder items.
 
     SECTION is the part's number (1-7, as in `plan show`) or its name (warning_signs,
@@ -415,6 +477,7 @@ def edit_cmd(app: App, section: str, adds: tuple[str, ...], removes: tuple[int, 
     now = core.timestamp(app.env)
     started: list[bool] = []
     if kinds:
+
         def change(current: core.Plan | None) -> core.Plan | None:
             # runs under the plan lock on the plan as it is on disk now, so two edits at once both land
             plan = current if current is not None else _start_plan(app, now, started)
@@ -435,9 +498,11 @@ def edit_cmd(app: App, section: str, adds: tuple[str, ...], removes: tuple[int, 
         plan, path = core.update_plan(app.env, change, _waiting(app))
     else:
         if not _interactive():
-            raise UsageProblem(f"nothing to change: say what to do, for example `crisiscli plan edit {number} "
-                               "--add TEXT`, `--remove N` or `--move N M` (this is not a terminal, so "
-                               "crisiscli cannot open an editor or ask)")
+            raise UsageProblem(
+                f"nothing to change: say what to do, for example `crisiscli plan edit {number} "
+                "--add TEXT`, `--remove N` or `--move N M` (this is not a terminal, so "
+                "crisiscli cannot open an editor or ask)"
+            )
         # read without the lock: the person may take minutes; the save below checks for changes
         loaded = core.load_plan(app.env)
         plan = loaded if loaded is not None else _start_plan(app, now, started)
@@ -456,8 +521,10 @@ def edit_cmd(app: App, section: str, adds: tuple[str, ...], removes: tuple[int, 
     if started:
         app.screen.talk(f"Started a new safety plan at {path}.")
     count = len(plan.sections[key])
-    app.screen.talk(f"Saved part {number}, {core.section(key).title}: {count} item{'s' if count != 1 else ''}. "
-                    "See it with `crisiscli plan show`.")
+    app.screen.talk(
+        f"Saved part {number}, {core.section(key).title}: {count} item{'s' if count != 1 else ''}. "
+        "See it with `crisiscli plan show`."
+    )
     return 0
 
 
@@ -469,8 +536,9 @@ def _start_plan(app: App, now: str, started: list[bool]) -> core.Plan:
     return plan
 
 
-def _edit_in_editor(app: App, editor: str, key: str, plan: core.Plan, started: bool,
-                    now: str) -> tuple[core.Plan | None, str | None]:
+def _edit_in_editor(
+    app: App, editor: str, key: str, plan: core.Plan, started: bool, now: str
+) -> tuple[core.Plan | None, str | None]:
     """Open $EDITOR on a private file with the part's items (core.start_edit), read it back and
     save it, merging with changes another run made to other parts meanwhile. Whatever goes wrong
     after the editor closes, what the person wrote is kept aside, never dropped or garbled; the
@@ -485,13 +553,16 @@ def _edit_in_editor(app: App, editor: str, key: str, plan: core.Plan, started: b
         try:
             status = subprocess.call([*shlex.split(editor), tmp])
         except (OSError, ValueError) as exc:
-            raise UsageProblem(f"could not start your editor (EDITOR={editor[:80]!r}: "
-                               f"{getattr(exc, 'strerror', None) or exc}); use --add, --remove or --move "
-                               "instead") from None
+            raise UsageProblem(
+                f"could not start your editor (EDITOR={editor[:80]!r}: "
+                f"{getattr(exc, 'strerror', None) or exc}); use --add, --remove or --move "
+                "instead"
+            ) from None
         new = core.finish_edit(app.env, tmp, key, status, before)
         try:
-            result = core.update_plan(app.env, core.replace_part(key, before, new, plan if started else None,
-                                                                 now), _waiting(app))
+            result = core.update_plan(
+                app.env, core.replace_part(key, before, new, plan if started else None, now), _waiting(app)
+            )
         except CrisisError as exc:
             raise core.keep_edit_aside(app.env, exc, source=tmp) from None
         saved = True
@@ -522,8 +593,9 @@ def _drop_editor_file(app: App, tmp: str, before: list[str], saved: bool) -> Non
         pass
 
 
-def _add_interactively(app: App, key: str, plan: core.Plan, started: bool,
-                       now: str) -> tuple[core.Plan | None, str | None]:
+def _add_interactively(
+    app: App, key: str, plan: core.Plan, started: bool, now: str
+) -> tuple[core.Plan | None, str | None]:
     """No editor set: show the part, ask for new items one per line, then add them to the plan as
     it is on disk by then (adding merges with whatever another run saved meanwhile). If they
     cannot be saved, they are kept aside in a file of their own."""
@@ -533,22 +605,28 @@ def _add_interactively(app: App, key: str, plan: core.Plan, started: bool,
     for i, item in enumerate(plan.sections[key], 1):
         app.screen.err_block(f"   {i}) {render.safe_text(item)}")
     _say(app, part.prompt, always=True)
-    _say(app, "Type new items, one per line; an empty line finishes. (To remove or reorder, use "
-              f"`crisiscli plan edit {number} --remove N` or `--move N M`, or set EDITOR.)", always=True)
+    _say(
+        app,
+        "Type new items, one per line; an empty line finishes. (To remove or reorder, use "
+        f"`crisiscli plan edit {number} --remove N` or `--move N M`, or set EDITOR.)",
+        always=True,
+    )
     before = list(plan.sections[key])
     try:
         _ask_items(app, key, plan)
     except _Stopped:
         pass
-    added = plan.sections[key][len(before):]
+    added = plan.sections[key][len(before) :]
     plan.sections[key] = before
     if not added:
         return plan, None
 
     def change(current: core.Plan | None) -> core.Plan:
         if current is None and not started:
-            raise core.PlanChanged("your safety plan was deleted by another crisiscli while you were "
-                                   "typing, so your new items were not saved")
+            raise core.PlanChanged(
+                "your safety plan was deleted by another crisiscli while you were "
+                "typing, so your new items were not saved"
+            )
         base = current if current is not None else plan
         base.sections[key] = core.add_items(base.sections[key], added, key)
         base.updated = now
@@ -561,8 +639,9 @@ def _add_interactively(app: App, key: str, plan: core.Plan, started: bool,
 
 
 @plan_group.command("delete")
-@click.option("--yes", "-y", is_flag=True,
-              help="Delete without asking (needed when not on a terminal); also deletes kept copies.")
+@click.option(
+    "--yes", "-y", is_flag=True, help="Delete without asking (needed when not on a terminal); also deletes kept copies."
+)
 @plan_options()
 def delete_cmd(app: App, yes: bool) -> int:
     """Delete your safety plan from this computer.
@@ -580,10 +659,14 @@ def delete_cmd(app: App, yes: bool) -> int:
         app.screen.talk(f"There is no safety plan at {path}; nothing to delete.")
         return 0
     if not yes and not _interactive():
-        raise UsageProblem("deleting your safety plan needs a yes: run `crisiscli plan delete --yes` "
-                           "(this is not a terminal, so crisiscli cannot ask)")
+        raise UsageProblem(
+            "deleting your safety plan needs a yes: run `crisiscli plan delete --yes` "
+            "(this is not a terminal, so crisiscli cannot ask)"
+        )
     if has_plan or temporary:
-        what = "your safety plan" if has_plan else "the temporary copies of your safety plan left by an interrupted edit"
+        what = (
+            "your safety plan" if has_plan else "the temporary copies of your safety plan left by an interrupted edit"
+        )
         where = path if has_plan else os.path.dirname(path)
         if not yes and not _confirm(app, f"Delete {what} at {where}? This cannot be undone."):
             _say(app, "Kept your plan.")
@@ -591,8 +674,9 @@ def delete_cmd(app: App, yes: bool) -> int:
     kept_too = False
     if kept:
         listing = "\n".join(f"  {render.safe_text(k)}" for k in kept)
-        app.screen.err_block("Copies kept aside earlier (a plan that could not be read, or an edit that "
-                             f"could not be saved):\n{listing}")
+        app.screen.err_block(
+            f"Copies kept aside earlier (a plan that could not be read, or an edit that could not be saved):\n{listing}"
+        )
         these = "these copies" if len(kept) > 1 else "this copy"
         kept_too = yes or _confirm(app, f"Delete {these}{' too' if has_plan or temporary else ''}?")
     removed = core.delete_plan(app.env, kept_too=kept_too)
@@ -600,12 +684,17 @@ def delete_cmd(app: App, yes: bool) -> int:
         _say(app, "Deleted your safety plan. You can make a new one any time with `crisiscli plan new`.")
     extra = [r for r in removed if r != path]
     if extra:
-        _say(app, f"Deleted {len(extra)} other file{'s' if len(extra) != 1 else ''} with words from your "
-                  "plan: " + ", ".join(extra))
+        _say(
+            app,
+            f"Deleted {len(extra)} other file{'s' if len(extra) != 1 else ''} with words from your "
+            "plan: " + ", ".join(extra),
+        )
     left = [k for k in kept if k not in removed]
     if left:
-        _say(app, "Kept, not deleted: " + ", ".join(left) + ". Delete them later with "
-                  "`crisiscli plan delete`, or by hand.")
+        _say(
+            app,
+            "Kept, not deleted: " + ", ".join(left) + ". Delete them later with `crisiscli plan delete`, or by hand.",
+        )
     if not app.screen.quiet:
         app.screen.err_block("\n" + _footer(app))
     return 0

@@ -25,8 +25,10 @@ if TYPE_CHECKING:
 # Where reports go. The project has no published contact yet; when it has one (a tracker URL
 # or an address), put it here and in data/README.md. Never invent one.
 REPORT_TO: str | None = None
-SEND_HINT = ("open an issue in the project's tracker (where you got crisiscli) and paste this "
-             "report; crisiscli has not sent anything")
+SEND_HINT = (
+    "open an issue in the project's tracker (where you got crisiscli) and paste this "
+    "report; crisiscli has not sent anything"
+)
 
 WHAT_IS_WRONG = (
     "[ ] the number does not connect, or is out of service",
@@ -53,8 +55,11 @@ def _find_line(app: App, line_id: str) -> tuple[Country, Line]:
             all_ids.append(line.id)
     near = difflib.get_close_matches(wanted, all_ids, n=3, cutoff=0.6)
     hint = f" Did you mean {', '.join(near)}?" if near else ""
-    raise UsageProblem(f"no line with id {render.safe_text(line_id)!r}.{hint} Line ids are shown by "
-                       "`crisiscli lines COUNTRY --format plain` (and `id` in --json).", suggestions=near)
+    raise UsageProblem(
+        f"no line with id {render.safe_text(line_id)!r}.{hint} Line ids are shown by "
+        "`crisiscli lines COUNTRY --format plain` (and `id` in --json).",
+        suggestions=near,
+    )
 
 
 def _numbers(line: Line) -> list[dict[str, str]]:
@@ -75,8 +80,9 @@ def report_text(country: Country, line: Line, meta: dict[str, object], today: da
     numbers = []
     for contact in line.contacts:
         how = s(contact.dial or contact.url or "")
-        numbers.append(f"  - {s(contact.type)}: {s(contact.display)}" + (f" ({how})" if how and how != s(contact.display)
-                                                                          else ""))
+        numbers.append(
+            f"  - {s(contact.type)}: {s(contact.display)}" + (f" ({how})" if how and how != s(contact.display) else "")
+        )
     from ..trust import best_source, judge
 
     sources = line.provenance.sources
@@ -84,37 +90,45 @@ def report_text(country: Country, line: Line, meta: dict[str, object], today: da
     source = f"{s(best.url)} (read {s(best.accessed)})" if best else "none recorded"
     more = f" and {len(sources) - 1} more" if len(sources) > 1 else ""
     trust = judge(line, today)
-    status = f"confirmed, newest evidence {s(trust.evidence_date)}" if trust.confirmed else \
-        f"unconfirmed ({s(trust.why or 'no reason recorded')})"
-    origin = {"bundled": "the data that came with crisiscli", "updated": "an update",
-              "previous": "the previous update"}.get(str(meta.get("origin")), s(meta.get("origin")))
+    status = (
+        f"confirmed, newest evidence {s(trust.evidence_date)}"
+        if trust.confirmed
+        else f"unconfirmed ({s(trust.why or 'no reason recorded')})"
+    )
+    origin = {
+        "bundled": "the data that came with crisiscli",
+        "updated": "an update",
+        "previous": "the previous update",
+    }.get(str(meta.get("origin")), s(meta.get("origin")))
     send = f"send it to {s(REPORT_TO)}" if REPORT_TO else SEND_HINT
-    return "\n".join([
-        f"Report: wrong or outdated details for {s(line.id)}",
-        "",
-        f"Line:      {s(line.id)}: {s(line.name)}",
-        f"Country:   {s(country.name)} ({s(country.iso2)})",
-        "Numbers shown:",
-        *numbers,
-        f"Source:    {source}{more}; last verified {s(line.provenance.last_verified)}",
-        f"Status:    {status}",
-        f"Dataset:   version {meta.get('version')}, generated {s(meta.get('generated_at'))}, from {origin}",
-        f"crisiscli: {__version__}",
-        "",
-        "What is wrong (tick what applies):",
-        *WHAT_IS_WRONG,
-        "",
-        "What happened, and when (date, time, and how you tried to reach it):",
-        "",
-        "",
-        "Where the right details are published, if you know (a link to the service's or a",
-        "government page, and the date on that page):",
-        "",
-        "",
-        "Please leave out your own phone number and anything else personal.",
-        "",
-        f"How to send this: {send}.",
-    ])
+    return "\n".join(
+        [
+            f"Report: wrong or outdated details for {s(line.id)}",
+            "",
+            f"Line:      {s(line.id)}: {s(line.name)}",
+            f"Country:   {s(country.name)} ({s(country.iso2)})",
+            "Numbers shown:",
+            *numbers,
+            f"Source:    {source}{more}; last verified {s(line.provenance.last_verified)}",
+            f"Status:    {status}",
+            f"Dataset:   version {meta.get('version')}, generated {s(meta.get('generated_at'))}, from {origin}",
+            f"crisiscli: {__version__}",
+            "",
+            "What is wrong (tick what applies):",
+            *WHAT_IS_WRONG,
+            "",
+            "What happened, and when (date, time, and how you tried to reach it):",
+            "",
+            "",
+            "Where the right details are published, if you know (a link to the service's or a",
+            "government page, and the date on that page):",
+            "",
+            "",
+            "Please leave out your own phone number and anything else personal.",
+            "",
+            f"How to send this: {send}.",
+        ]
+    )
 
 
 @click.command("report", cls=CrisisCommand)
@@ -131,12 +145,21 @@ def report_cmd(app: App, line_id: str) -> int:
     meta = app.dataset_meta()
     text = report_text(country, line, meta, app.today())
     how = SEND_HINT if REPORT_TO is None else f"send it to {REPORT_TO}"
-    data = {"line_id": line.id, "name": line.name, "country": country.iso2, "numbers": _numbers(line),
-            "sources": [src.to_dict() for src in line.provenance.sources],
-            "last_verified": line.provenance.last_verified, "crisiscli_version": __version__,
-            "what_is_wrong": [item[4:] for item in WHAT_IS_WRONG], "send_to": REPORT_TO,
-            "how_to_send": how, "report": text}
+    data = {
+        "line_id": line.id,
+        "name": line.name,
+        "country": country.iso2,
+        "numbers": _numbers(line),
+        "sources": [src.to_dict() for src in line.provenance.sources],
+        "last_verified": line.provenance.last_verified,
+        "crisiscli_version": __version__,
+        "what_is_wrong": [item[4:] for item in WHAT_IS_WRONG],
+        "send_to": REPORT_TO,
+        "how_to_send": how,
+        "report": text,
+    }
     # plain and csv: the report one line per record, for a script that pastes it somewhere
-    app.emit("report", data, human=lambda: text, country=country,
-             rows=lambda: [{"report": row} for row in text.split("\n")])
+    app.emit(
+        "report", data, human=lambda: text, country=country, rows=lambda: [{"report": row} for row in text.split("\n")]
+    )
     return 0

@@ -50,8 +50,13 @@ def search_cmd(app: App, text: tuple[str, ...], country: str | None) -> int:
 
     hits = search(app.dataset, " ".join(text), country=country, prefer=_home(app, country))
     single = app.dataset.country(hits[0].iso2) if country is not None else None
-    app.emit("search", [hit.to_dict() for hit in hits], human=lambda: _table(app, hits),
-             rows=lambda: [_record(hit) for hit in hits], country=single)
+    app.emit(
+        "search",
+        [hit.to_dict() for hit in hits],
+        human=lambda: _table(app, hits),
+        rows=lambda: [_record(hit) for hit in hits],
+        country=single,
+    )
     return 0
 
 
@@ -72,9 +77,16 @@ def _reach(line: Line) -> list[str]:
 
 def _record(hit: Hit) -> dict[str, str]:
     line = hit.line
-    return {"iso2": hit.iso2, "country": hit.country, "line_id": line.id, "name": line.name,
-            "how_to_reach": " / ".join(_reach(line)), "hours": line.hours.text,
-            "matched": ",".join(hit.matched), "note": hit.note or ""}
+    return {
+        "iso2": hit.iso2,
+        "country": hit.country,
+        "line_id": line.id,
+        "name": line.name,
+        "how_to_reach": " / ".join(_reach(line)),
+        "hours": line.hours.text,
+        "matched": ",".join(hit.matched),
+        "note": hit.note or "",
+    }
 
 
 def _hours_cell(line: Line, now: datetime) -> str:
@@ -93,16 +105,29 @@ def _table(app: App, hits: list[Hit]) -> str:
     blocks: list[str] = []
     for hit in hits:
         if hit.note:
-            blocks.append(textwrap.fill(render.safe_text(hit.note), width=width,
-                                        break_long_words=False, break_on_hyphens=False))
-    rows: list[list[Any]] = [[render.safe_text(f"{hit.country} ({hit.iso2})"), render.line_cell(hit.line),
-                              "\n".join(_reach(hit.line)), _hours_cell(hit.line, now)] for hit in hits]
+            blocks.append(
+                textwrap.fill(render.safe_text(hit.note), width=width, break_long_words=False, break_on_hyphens=False)
+            )
+    rows: list[list[Any]] = [
+        [
+            render.safe_text(f"{hit.country} ({hit.iso2})"),
+            render.line_cell(hit.line),
+            "\n".join(_reach(hit.line)),
+            _hours_cell(hit.line, now),
+        ]
+        for hit in hits
+    ]
     blocks.append(render.table(rows, ["Country", "Line", "How to reach", "Hours"], width))
     sources = ["Sources:"]
     for hit in hits:
-        sources.append(textwrap.fill(f"  {render.safe_text(hit.line.name)} ({hit.iso2}): "
-                                     f"{render.line_source(hit.line)}", width=width,
-                                     subsequent_indent="    ", break_long_words=False,
-                                     break_on_hyphens=False))
+        sources.append(
+            textwrap.fill(
+                f"  {render.safe_text(hit.line.name)} ({hit.iso2}): {render.line_source(hit.line)}",
+                width=width,
+                subsequent_indent="    ",
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
     blocks.append("\n".join(sources))
     return "\n\n".join(blocks)

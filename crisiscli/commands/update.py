@@ -19,8 +19,9 @@ def _source(app: App, url: str | None) -> str:
 
     chosen = url or app.env.get("CRISISCLI_UPDATE_URL") or app.config.update_url or DEFAULT_UPDATE_URL
     if not chosen:
-        raise UsageProblem("no update source is set: pass --url URL, set CRISISCLI_UPDATE_URL, "
-                           f"or set update_url in {app.config.path}")
+        raise UsageProblem(
+            f"no update source is set: pass --url URL, set CRISISCLI_UPDATE_URL, or set update_url in {app.config.path}"
+        )
     return chosen
 
 
@@ -38,8 +39,12 @@ def _describe(outcome: Outcome) -> str:
 
 @click.command("update", cls=CrisisCommand)
 @click.option("--url", help="Where to download the dataset (its signature is URL + .minisig).")
-@click.option("--file", "file", type=click.Path(dir_okay=False),
-              help="Install a signed dataset from a file instead (its signature beside it: FILE.minisig).")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False),
+    help="Install a signed dataset from a file instead (its signature beside it: FILE.minisig).",
+)
 @click.option("--check", "check_only", is_flag=True, help="Only say whether a newer dataset exists.")
 @click.option("--rollback", is_flag=True, help="Go back to the previous dataset (or the bundled one).")
 @output_options
@@ -72,9 +77,15 @@ def update_cmd(app: App, url: str | None, file: str | None, check_only: bool, ro
         source = _source(app, url)
         keys = update.trusted_keys(app.env, app.config.trusted_keys)
         outcome = update.run_update(app.env, source, keys, check_only=check_only, progress=progress)
-    data = {"status": outcome.status, "version": outcome.version, "previous_version": outcome.previous_version,
-            "source_url": outcome.source_url, "key_id": outcome.key_id, "changes": outcome.changes,
-            "note": outcome.note}
+    data = {
+        "status": outcome.status,
+        "version": outcome.version,
+        "previous_version": outcome.previous_version,
+        "source_url": outcome.source_url,
+        "key_id": outcome.key_id,
+        "changes": outcome.changes,
+        "note": outcome.note,
+    }
     app.reload_dataset()  # report the dataset now active
     row = {key: value for key, value in data.items() if key != "changes"}
     row["changes"] = "; ".join(f"{k} {','.join(v)}" for k, v in outcome.changes.items() if v)

@@ -7,8 +7,10 @@ import click
 from .. import render
 from ..cli import App, CrisisCommand, output_options
 
-HOW_TO_CHANGE = ("Name a country on the command line (`crisiscli lines GB`), set CRISISCLI_COUNTRY=GB, "
-                 "or put `country = \"GB\"` in {path}.")
+HOW_TO_CHANGE = (
+    "Name a country on the command line (`crisiscli lines GB`), set CRISISCLI_COUNTRY=GB, "
+    'or put `country = "GB"` in {path}.'
+)
 
 
 @click.command("where", cls=CrisisCommand)
@@ -22,23 +24,33 @@ def where_cmd(app: App) -> int:
     from ..countries import country_name
 
     detected = app.detected()
-    data = {"iso2": detected.iso2, "name": country_name(detected.iso2) if detected.iso2 else None,
-            "country_source": detected.source, "detail": detected.detail or None,
-            "config_file": app.config.path, "data_dir": _data_dir(app),
-            "how_to_change": HOW_TO_CHANGE.format(path=app.config.path)}
+    data = {
+        "iso2": detected.iso2,
+        "name": country_name(detected.iso2) if detected.iso2 else None,
+        "country_source": detected.source,
+        "detail": detected.detail or None,
+        "config_file": app.config.path,
+        "data_dir": _data_dir(app),
+        "how_to_change": HOW_TO_CHANGE.format(path=app.config.path),
+    }
 
     def screen() -> str:
         if detected.iso2:
             head = f"{data['name']} ({detected.iso2}), {detected.reason()}."
         else:
             head = "No country is known: crisiscli will not guess, and shows how to find help anywhere."
-        rows = [head, "", HOW_TO_CHANGE.format(path=app.config.path), "",
-                f"Config file: {app.config.path}", f"Data folder: {data['data_dir']}"]
+        rows = [
+            head,
+            "",
+            HOW_TO_CHANGE.format(path=app.config.path),
+            "",
+            f"Config file: {app.config.path}",
+            f"Data folder: {data['data_dir']}",
+        ]
         return "\n".join(render.wrap(render.safe_text(r), app.screen.width) if r else "" for r in rows)
 
     row = {"iso2": detected.iso2 or "", "country_source": detected.source, "detail": detected.detail}
-    app.emit("where", data, human=screen, rows=lambda: [row], country_source=detected.source,
-             with_dataset=False)
+    app.emit("where", data, human=screen, rows=lambda: [row], country_source=detected.source, with_dataset=False)
     return 0
 
 
