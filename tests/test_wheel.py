@@ -4,6 +4,7 @@ into a new virtual environment and run a lookup there (the data must travel insi
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -28,7 +29,18 @@ def _build(hook: str, source: Path, out: Path) -> Path:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("build")
-    sdist = _build("build_sdist", ROOT, tmp)
+    # Build from a copy: setuptools writes crisiscli.egg-info into the tree it builds, and two
+    # test workers (or a developer's editor) must never race on the real checkout.
+    source = tmp / "checkout"
+    shutil.copytree(
+        ROOT,
+        source,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv*", "__pycache__", "*.egg-info", "build", "dist", ".*_cache", ".hypothesis"
+        ),
+    )
+    sdist = _build("build_sdist", source, tmp)
     with tarfile.open(sdist) as tar:
         names = tar.getnames()
         assert any(n.endswith("crisiscli/data/hotlines.json") for n in names)
