@@ -512,7 +512,9 @@ def _early_option(name: str) -> Callable[[click.Context, click.Parameter, Any], 
     cls=CrisisGroup,
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},
-    epilog=EXIT_CODES_HELP + "\n\nData: every number lists its source and the date it was checked.",
+    epilog=EXIT_CODES_HELP
+    + "\n\nData: every number lists its source and the date it was checked. A number wrong or dead? "
+    "`crisiscli report LINE_ID` writes a report to send (ids are in `crisiscli lines`).",
 )
 @click.option(
     "--version",
