@@ -397,18 +397,23 @@ def prefill_professionals(dataset: Any, iso2: str | None) -> list[str]:
     country = dataset.country(iso2)
     if country is None:
         return []
-    from .query import find_lines
+    from .query import crisis_lines, round_the_clock
     from .render import contact_label
 
     items = []
     emergency = country.general_emergency
     if emergency is not None:
         items.append(f"Emergency number: {emergency.number}")
-    chosen = [line for line in find_lines(country) if line.hours.always_open and line.channels() & {"voice", "sms"}]
-    for line in chosen[:PREFILL_LINES]:
+    # confirmed lines only, and only the contacts that are themselves open 24/7 (a part-time
+    # chat would make "(24/7)" untrue)
+    for line in crisis_lines(country)[:PREFILL_LINES]:
         labels, seen = [], set()
         for contact in line.contacts:
-            if contact.type in ("voice", "sms", "whatsapp", "chat") and contact.type not in seen:
+            if (
+                contact.type in ("voice", "sms", "whatsapp", "chat")
+                and contact.type not in seen
+                and round_the_clock(line, contact)
+            ):
                 seen.add(contact.type)
                 labels.append(contact_label(contact))
         items.append(f"{line.name}: {'; '.join(labels)} (24/7)")

@@ -1426,3 +1426,23 @@ def test_a_data_dir_that_cannot_exist(run, invoke, isolated, tmp_path, how):
     assert invoke("plan", "delete", "--yes", env=env).returncode == 0
     now = invoke("now", "GB", env=env)
     assert now.returncode == 0 and "999" in now.stdout and "plan show" not in now.stdout
+
+
+def test_prefill_never_offers_unconfirmed_lines_or_part_time_channels():
+    from datetime import date
+
+    from crisiscli.dataset import load_bundled
+    from crisiscli.query import round_the_clock
+    from crisiscli.trust import is_confirmed
+
+    dataset = load_bundled()
+    today = date.fromisoformat(TODAY)
+    for code in ("GB", "US", "BR", "DE", "FR", "AU"):
+        items = core.prefill_professionals(dataset, code)
+        country = dataset.country(code)
+        for line in country.lines:
+            named = any(item.startswith(f"{line.name}:") for item in items)
+            if named:
+                assert is_confirmed(line, today), line.id
+                shown = [c for c in line.contacts if c.display in next(i for i in items if i.startswith(line.name))]
+                assert all(round_the_clock(line, c) for c in shown), line.id
