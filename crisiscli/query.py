@@ -192,6 +192,7 @@ def crisis_lines(country: Country, today: date | None = None, audience: str | No
     ]
     for_crisis = [line for line in chosen if CRISIS_TOPICS & set(line.topics)]
     chosen = for_crisis or chosen  # a violence or child line only where no crisis line is open 24/7
+    chosen.sort(key=lambda line: line.scope != "national")  # a city's line after the country's
     if audience:
         chosen.sort(key=lambda line: audience not in line.audiences)
     return chosen

@@ -291,7 +291,8 @@ def footer(country: Country | None, help_line: Line | None, fallback_url: str | 
     first = f"Call {safe_text(emergency.number)} in an emergency" if emergency else "Call your local emergency number"
     if help_line is not None:
         name = safe_text(help_line.name)
-        text = f"{where} {first}, or {name}: {reach_phrase(help_line)} (24/7)."
+        region = f"{safe_text(help_line.region)}, " if help_line.scope == "regional" and help_line.region else ""
+        text = f"{where} {first}, or {name}: {reach_phrase(help_line)} ({region}24/7)."
     else:
         text = f"{where} {first}. More ways to get support: `crisiscli lines {safe_text(country.iso2)}`."
     return wrap(text, width)

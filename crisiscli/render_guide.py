@@ -150,7 +150,8 @@ def _ways(line: Line) -> str:
 
 
 def _line_row(line: Line, width: int) -> str:
-    return _para(f"{line.name} (24/7): {_ways(line)}", width)
+    where = f"{line.region}, " if line.scope == "regional" and line.region else ""
+    return _para(f"{line.name} ({where}24/7): {_ways(line)}", width)
 
 
 def now_page(
