@@ -78,6 +78,9 @@ def parse_strict(data: bytes, what: str = "dataset") -> dict[str, Any]:
     return doc
 
 
+# store.STATE_FILE, named here so a lookup that never updated need not import store (a test
+# keeps the two equal).
+STATE_FILE = "state.json"
 _COUNTRIES_START = b'\n "countries": {\n'
 _COUNTRIES_END = b"\n }\n}"
 _COUNTRY_KEY = re.compile(rb'\n  "([A-Z]{2})": \{')
@@ -86,14 +89,17 @@ _COUNTRY_KEY = re.compile(rb'\n  "([A-Z]{2})": \{')
 class LazyCountries(Mapping[str, Any]):
     """The `countries` object of a dataset file, parsed one country at a time.
 
-    Why: the file is about a megabyte and a lookup needs one country; parsing only that slice
-    keeps a lookup fast as the dataset grows. It relies on the layout our tools write (one
-    top-level key per line, `countries` last, two-space indented country keys); `index()`
-    returns None for any other layout and the caller parses the whole file instead."""
+    Why: the file is nearly two megabytes and a lookup needs one country; finding that country's
+    key and parsing only its slice keeps a lookup fast as the dataset grows. The full index of
+    every country is built only when something iterates (`--all`, `countries`). It relies on the
+    layout our tools write (one top-level key per line, `countries` last, two-space indented
+    country keys); `index()` returns None for any other layout and the caller parses the whole
+    file instead."""
 
-    def __init__(self, data: bytes, spans: dict[str, tuple[int, int]]) -> None:
+    def __init__(self, data: bytes, body: tuple[int, int]) -> None:
         self._data = data
-        self._spans = spans
+        self._body_start, self._end = body
+        self._spans: dict[str, tuple[int, int]] | None = None
         self._parsed: dict[str, Any] = {}
 
     @classmethod
@@ -108,18 +114,42 @@ class LazyCountries(Mapping[str, Any]):
         except ValueError:
             return None
         body_start = start + len(_COUNTRIES_START) - 1
-        matches = list(_COUNTRY_KEY.finditer(data, body_start, end + 1))
-        if not matches or matches[0].start() != body_start:
+        first = _COUNTRY_KEY.match(data, body_start, end + 1)
+        if first is None:
             return None
-        spans = {}
-        for i, match in enumerate(matches):
-            stop = matches[i + 1].start() if i + 1 < len(matches) else end
-            spans[match.group(1).decode("ascii")] = (match.start() + 1, stop)
-        return head, cls(data, spans)
+        return head, cls(data, (body_start, end))
+
+    def _all_spans(self) -> dict[str, tuple[int, int]]:
+        if self._spans is None:
+            matches = list(_COUNTRY_KEY.finditer(self._data, self._body_start, self._end + 1))
+            self._spans = {}
+            for i, match in enumerate(matches):
+                stop = matches[i + 1].start() if i + 1 < len(matches) else self._end
+                self._spans[match.group(1).decode("ascii")] = (match.start() + 1, stop)
+        return self._spans
+
+    def _span(self, code: str) -> tuple[int, int] | None:
+        """Where one country's `"XX": {...}` lies: found by its key, ended by the next key."""
+        if self._spans is not None:
+            return self._spans.get(code)
+        if len(code) != 2 or not code.isascii() or not code.isupper():
+            return None
+        key = b'\n  "' + code.encode("ascii") + b'": {'
+        at = self._data.find(key, self._body_start, self._end + 1)
+        if at < 0:
+            return None
+        following = _COUNTRY_KEY.search(self._data, at + len(key), self._end + 1)
+        return at + 1, following.start() if following else self._end
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and (code in self._parsed or self._span(code) is not None)
 
     def __getitem__(self, code: str) -> Any:
         if code not in self._parsed:
-            start, stop = self._spans[code]
+            span = self._span(code)
+            if span is None:
+                raise KeyError(code)
+            start, stop = span
             chunk = self._data[start:stop].rstrip().rstrip(b",")
             try:
                 self._parsed[code] = json.loads(b"{" + chunk + b"}")[code]
@@ -128,10 +158,10 @@ class LazyCountries(Mapping[str, Any]):
         return self._parsed[code]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._spans)
+        return iter(self._all_spans())
 
     def __len__(self) -> int:
-        return len(self._spans)
+        return len(self._all_spans())
 
 
 class Dataset:
@@ -268,13 +298,13 @@ def load_active(env: Mapping[str, str] | None = None) -> Dataset:
     Never touches the network, never waits on the update lock, never raises for a broken
     download: a copy that fails is skipped and the reasons are joined into one warning."""
     from .config import data_dir
-    from .store import STATE_FILE, load_state
 
     env = os.environ if env is None else env
     bundled = load_bundled()
     directory = data_dir(env)
     if not os.path.exists(os.path.join(directory, STATE_FILE)):
         return bundled  # never updated (or the first update never committed): nothing else to read
+    from .store import load_state
     state = load_state(directory)
     best, reasons = bundled, []
     # Only what a lookup reads matters here (a damaged etag or date is the next update's business).

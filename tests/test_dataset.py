@@ -158,6 +158,14 @@ def test_lazy_loading_sees_exactly_what_a_full_parse_sees():
     for code in RAW["countries"]:
         assert lazy[code] == RAW["countries"][code]
     assert {k: v for k, v in RAW.items() if k != "countries"} == head
+    for code in RAW["countries"]:  # each found by its own key, before anything builds the index
+        _, fresh = LazyCountries.index(data)
+        assert code in fresh and fresh[code] == RAW["countries"][code]
+    _, fresh = LazyCountries.index(data)
+    for missing in ("XX", "gb", "G", "GBR", "\u00c9T", ""):
+        assert missing not in fresh
+        with pytest.raises(KeyError):
+            fresh[missing]
 
 
 def test_other_layouts_fall_back_to_a_full_parse(tmp_path):
@@ -185,3 +193,9 @@ def test_bundled_file_is_the_reviewed_one():
     version = RAW["dataset_version"]
     assert version == max(PINNED), "raise dataset_version when the data changes, and pin it here"
     assert digest == PINNED[version], "hotlines.json changed: raise dataset_version and update PINNED"
+
+
+def test_the_state_file_name_is_the_stores():
+    from crisiscli import dataset, store
+
+    assert dataset.STATE_FILE == store.STATE_FILE
