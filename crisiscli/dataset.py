@@ -305,6 +305,7 @@ def load_active(env: Mapping[str, str] | None = None) -> Dataset:
     if not os.path.exists(os.path.join(directory, STATE_FILE)):
         return bundled  # never updated (or the first update never committed): nothing else to read
     from .store import load_state
+
     state = load_state(directory)
     best, reasons = bundled, []
     # Only what a lookup reads matters here (a damaged etag or date is the next update's business).
