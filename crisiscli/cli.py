@@ -400,9 +400,9 @@ class CrisisGroup(CrisisSubGroup):
                     return "now", self.get_command(ctx, "now"), args
             except CrisisError:
                 pass
-        import difflib
+        from .paths import close_matches
 
-        close = difflib.get_close_matches(name.lower(), [*COMMANDS, *ALIASES, "help"], n=3, cutoff=0.6)
+        close = close_matches(name.lower(), [*COMMANDS, *ALIASES, "help"])
         hint = f" Did you mean {' or '.join(f'`{c}`' for c in close)}?" if close else ""
         raise click.UsageError(f"no command {name[:40]!r}.{hint} A country works too: `crisiscli now GB`.", ctx)
 

@@ -9,15 +9,15 @@ CLDR and the tz database by tools/make_countries.py.
 from __future__ import annotations
 
 import json
-import os
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
 from .errors import UnknownCountry
+from .paths import close_matches, data_file
 
-_TABLE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "countries.json")
+_TABLE_PATH = data_file("countries.json")
 MAX_INPUT = 100
 
 
@@ -96,13 +96,12 @@ def lookup(text: str) -> str | None:
 
 def suggest(text: str, limit: int = 3) -> list[str]:
     """Names close to `text` ("germny" -> Germany), for a did-you-mean line."""
-    import difflib
 
     key = fold(text[:MAX_INPUT])
     if not key:
         return []
     by_iso2, _, by_name, _ = _table()
-    matches = difflib.get_close_matches(key, list(by_name), n=limit * 3, cutoff=0.7)
+    matches = close_matches(key, list(by_name), n=limit * 3, cutoff=0.7)
     names: list[str] = []
     for match in matches:
         name = by_iso2[by_name[match]].name

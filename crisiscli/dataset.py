@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import DatasetError
 from .model import Country, DatasetInfo, build
+from .paths import data_file  # DATA_DIR: tools and tests read it here
 
 if TYPE_CHECKING:
     from datetime import date
 
-DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
-BUNDLED_PATH = os.path.join(DATA_DIR, "hotlines.json")
+BUNDLED_PATH = data_file("hotlines.json")
 SUPPORTED_SCHEMA_MAJOR = 1
 MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 32

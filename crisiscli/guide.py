@@ -8,18 +8,18 @@ correct it without touching code. Loaded only by about, coping and now.
 from __future__ import annotations
 
 import json
-import os
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .countries import fold
 from .errors import UsageProblem
 from .model import Source
+from .paths import data_file
 
 if TYPE_CHECKING:
     import random
 
-DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+
 # Grouped by what a strategy is for (issue 12): calming the body, letting a feeling out, reaching a
 # person, taking the mind elsewhere, moving in a way that stays calm, and preparing ahead.
 CATEGORIES = ("calm", "express", "connect", "distract", "release", "plan")
@@ -95,7 +95,7 @@ def _sources(items: list[dict[str, Any]]) -> tuple[Source, ...]:
 
 
 def _read(name: str) -> dict[str, Any]:
-    with open(os.path.join(DATA_DIR, name), encoding="utf-8") as fh:
+    with open(data_file(name), encoding="utf-8") as fh:
         return json.load(fh)
 
 
@@ -167,9 +167,9 @@ def _find(text: str, items: tuple[Any, ...], what: str, label: str) -> Any:
     ]
     if len(named) == 1:
         return named[0]
-    import difflib
+    from .paths import close_matches
 
-    hints = difflib.get_close_matches(key, list(by_id), n=3, cutoff=0.5) or [i.id for i in prefixed[:3]]
+    hints = close_matches(key, list(by_id), cutoff=0.5) or [i.id for i in prefixed[:3]]
     hint = f"; did you mean {', '.join(hints)}?" if hints else ""
     raise UsageProblem(f"no {what} {text[:60]!r}{hint} (`crisiscli {label}` lists them)", suggestions=hints)
 

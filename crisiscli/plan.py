@@ -223,9 +223,9 @@ def resolve_section(text: str) -> str:
     starts = [k for k in SECTION_KEYS if wanted and k.startswith(wanted)]
     if len(starts) == 1:
         return starts[0]
-    import difflib
+    from .paths import close_matches
 
-    close = difflib.get_close_matches(wanted, SECTION_KEYS, n=2, cutoff=0.6)
+    close = close_matches(wanted, SECTION_KEYS, n=2)
     shown = text[:40]
     hint = f" (did you mean {' or '.join(close)}?)" if close else ""
     raise UsageProblem(

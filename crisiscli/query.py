@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import UsageProblem
 from .model import Contact, Country, Line
+from .paths import data_file
 
 if TYPE_CHECKING:
     from datetime import date
@@ -119,11 +120,10 @@ def make_filters(
 def language_code(text: str) -> str | None:
     """'Spanish', 'español', 'es' or 'pt_BR' -> an ISO 639 code; None if it is neither."""
     import json
-    import os
 
     from .countries import fold
 
-    with open(os.path.join(os.path.dirname(__file__), "data", "languages.json"), encoding="utf-8") as fh:
+    with open(data_file("languages.json"), encoding="utf-8") as fh:
         names: dict[str, str] = json.load(fh)
     folded = fold(text[:60])
     if folded in names:

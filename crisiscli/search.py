@@ -449,7 +449,7 @@ def _unmatched_words(indexes: Iterable[_LineIndex], q: _Query) -> list[str]:
 
 
 def _suggestions(indexes: list[_LineIndex], words: list[str], limit: int = 3) -> list[str]:
-    import difflib
+    from .paths import close_matches
 
     vocabulary = sorted(
         {
@@ -462,7 +462,7 @@ def _suggestions(indexes: list[_LineIndex], words: list[str], limit: int = 3) ->
     )
     out: list[str] = []
     for word in words:
-        for close in difflib.get_close_matches(word, vocabulary, n=limit, cutoff=0.75):
+        for close in close_matches(word, vocabulary, n=limit, cutoff=0.75):
             if close not in out:
                 out.append(close)
     return out[:limit]

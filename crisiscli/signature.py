@@ -18,8 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import EXIT_INVALID, CrisisError, UsageProblem
+from .paths import data_file
 
-KEYS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "keys")
+KEYS_DIR = data_file("keys")
 MAX_SIGNATURE_BYTES = 4096
 
 

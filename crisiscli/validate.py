@@ -9,7 +9,6 @@ jsonschema and phonenumbers are imported only here, so a lookup never pays for t
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -18,8 +17,9 @@ from functools import lru_cache
 from typing import Any
 
 from .countries import is_iso2
+from .paths import data_file
 
-SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "hotlines.schema.json")
+SCHEMA_PATH = data_file("hotlines.schema.json")
 _NUMBER_FIELD = re.compile(r"^[0-9+ ()*#.-]*$", re.ASCII)
 _FORBIDDEN = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff\ud800-\udfff]"

@@ -10,7 +10,8 @@ import jsonschema
 import pytest
 
 from crisiscli.countries import is_iso2
-from crisiscli.dataset import BUNDLED_PATH, DATA_DIR, load_bundled
+from crisiscli.dataset import BUNDLED_PATH, load_bundled
+from crisiscli.paths import DATA_DIR
 from crisiscli.validate import validate
 
 RAW = json.loads(Path(BUNDLED_PATH).read_text(encoding="utf-8"))

@@ -13,8 +13,9 @@ import pytest
 from banned import violations
 
 from crisiscli import guide
+from crisiscli.paths import DATA_DIR
 
-DATA = Path(guide.DATA_DIR)
+DATA = Path(DATA_DIR)
 REQUIRED_TOPICS = {
     "what-is-self-harm",
     "why-people-self-harm",

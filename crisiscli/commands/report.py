@@ -8,7 +8,6 @@ report is printed for the person to send themselves, so no data leaves the machi
 
 from __future__ import annotations
 
-import difflib
 from typing import TYPE_CHECKING
 
 import click
@@ -16,6 +15,7 @@ import click
 from .. import __version__, render
 from ..cli import App, CrisisCommand, output_options
 from ..errors import UsageProblem
+from ..paths import close_matches
 
 if TYPE_CHECKING:
     from datetime import date
@@ -53,7 +53,7 @@ def _find_line(app: App, line_id: str) -> tuple[Country, Line]:
             if line.id.lower() == wanted:
                 return country, line
             all_ids.append(line.id)
-    near = difflib.get_close_matches(wanted, all_ids, n=3, cutoff=0.6)
+    near = close_matches(wanted, all_ids)
     hint = f" Did you mean {', '.join(near)}?" if near else ""
     raise UsageProblem(
         f"no line with id {render.safe_text(line_id)!r}.{hint} Line ids are shown by "
