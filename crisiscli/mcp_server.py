@@ -220,7 +220,7 @@ class Service:
         from .clock import today
         from .query import crisis_lines, find_lines, make_filters, nearest_lines
 
-        filters = make_filters(topic, audience, channel, language)
+        filters = make_filters(topic, audience, channel, language, dataset=self.dataset())
         code, how = self.resolve(country)
         dataset = self.dataset()
         record = dataset.country(code)

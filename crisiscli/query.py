@@ -7,7 +7,7 @@ first, then lines open around the clock, then the rest in the dataset's own orde
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import UsageProblem
@@ -85,7 +85,13 @@ class Filters(NamedTuple):
         return ", ".join(parts)
 
 
-def _choose(value: str | None, allowed: Iterable[str], what: str, aliases: dict[str, str] | None = None) -> str | None:
+def _choose(
+    value: str | None,
+    allowed: Iterable[str],
+    what: str,
+    aliases: dict[str, str] | None = None,
+    in_use: Callable[[], set[str]] | None = None,
+) -> str | None:
     if value is None:
         return None
     key = value.strip().lower().replace("-", "_").replace(" ", "_")
@@ -94,14 +100,47 @@ def _choose(value: str | None, allowed: Iterable[str], what: str, aliases: dict[
     allowed = tuple(allowed)
     if key in allowed:
         return key
-    shown = value[:40]
-    raise UsageProblem(f"unknown {what} {shown!r}; choose one of: {', '.join(allowed)}")
+    offered = [v for v in allowed if v in in_use()] if in_use is not None else list(allowed)
+    raise UsageProblem(f"unknown {what} {value[:40]!r}; choose one of: {', '.join(offered)}")
+
+
+def values_in_use(dataset: Dataset) -> dict[str, set[str]]:
+    """The topics, audiences and channels some active line has: what a "choose one of" may offer
+    (a value no line has would only lead to "nothing matched")."""
+    used: dict[str, set[str]] = {"topic": set(), "audience": set(), "channel": set()}
+    for country in dataset.countries():
+        for line in country.lines:
+            if line.is_active:
+                used["topic"].update(line.topics)
+                used["audience"].update(line.audiences)
+                used["channel"].update(line.channels())
+                if any(c.access for c in line.contacts):
+                    used["audience"].add("deaf")
+    return used
 
 
 def make_filters(
-    topic: str | None = None, audience: str | None = None, channel: str | None = None, language: str | None = None
+    topic: str | None = None,
+    audience: str | None = None,
+    channel: str | None = None,
+    language: str | None = None,
+    dataset: Dataset | None = None,
 ) -> Filters:
-    """Check filter values against the vocabulary; an unknown value is a usage error (exit 2)."""
+    """Check filter values against the vocabulary; an unknown value is a usage error (exit 2)
+    whose list of choices holds only values some line in `dataset` has."""
+    cache: dict[str, set[str]] = {}
+
+    def in_use(kind: str) -> Callable[[], set[str]] | None:
+        if dataset is None:
+            return None
+
+        def values() -> set[str]:  # only on the error path: it reads every country
+            if not cache:
+                cache.update(values_in_use(dataset))
+            return cache[kind]
+
+        return values
+
     lang = None
     if language is not None:
         lang = language_code(language)
@@ -110,9 +149,9 @@ def make_filters(
                 f"--language takes a language code or name such as en, fr, pt-BR or Spanish, not {language[:40]!r}"
             )
     return Filters(
-        topic=_choose(topic, TOPICS, "topic"),
-        audience=_choose(audience, AUDIENCES, "audience"),
-        channel=_choose(channel, CHANNELS, "channel", _CHANNEL_ALIASES),
+        topic=_choose(topic, TOPICS, "topic", in_use=in_use("topic")),
+        audience=_choose(audience, AUDIENCES, "audience", in_use=in_use("audience")),
+        channel=_choose(channel, CHANNELS, "channel", _CHANNEL_ALIASES, in_use=in_use("channel")),
         language=lang,
     )
 

@@ -327,3 +327,14 @@ def test_audience_deaf_finds_contacts_with_deaf_access(run):
         "deaf" in line["audiences"] or any(c.get("access") for c in line["contacts"]) for line in lines
     )
     assert any(c.get("access") for line in lines for c in line["contacts"])
+
+
+def test_a_wrong_filter_value_offers_only_values_some_line_has(run):
+    from crisiscli.dataset import load_bundled
+    from crisiscli.query import AUDIENCES, values_in_use
+
+    result = run("lines", "GB", "--audience", "bananas")
+    assert result.returncode == 2
+    offered = result.stderr.split("choose one of: ")[1].split("\n")[0].split(", ")
+    used = values_in_use(load_bundled())["audience"]
+    assert offered and set(offered) <= used and set(offered) == set(AUDIENCES) & used

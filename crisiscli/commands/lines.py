@@ -56,7 +56,7 @@ def lines_cmd(
     """
     from ..query import lookup_lines, make_filters
 
-    filters = make_filters(topic, audience, channel, language)
+    filters = make_filters(topic, audience, channel, language, dataset=app.dataset)
     moment = _moment(app, open_now, open_at)
     if all_countries:
         codes, source = app.dataset.codes(), "argument"
