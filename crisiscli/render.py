@@ -411,6 +411,8 @@ def lines_records(sections: Sequence[tuple[Country, Sequence[Line]]], fmt: str, 
 
 def display_width(text: str) -> int:
     """Columns a string takes on a terminal: CJK characters take two, combining marks none."""
+    if text.isascii() and text.isprintable():  # most of what we print: one column a character
+        return len(text)
     import unicodedata
 
     width = 0
