@@ -183,8 +183,8 @@ def contact_label(contact: Contact) -> str:
             text = f"Text {display}"
     elif kind == "whatsapp":
         text = display if display.lower().startswith("whatsapp") else f"WhatsApp {display}"
-    elif kind == "chat":
-        text = f"Chat: {_short_url(safe_text(contact.url or display))}"
+    elif kind in ("chat", "video", "messenger"):
+        text = f"{kind.capitalize()}: {_short_url(safe_text(contact.url or display))}"
     elif kind == "email":
         text = f"Email {display}"
     else:
