@@ -225,8 +225,9 @@ def current_app() -> App | None:
     return state.app if state is not None else None
 
 
-def help_footer(app: App | None, country: Any = None) -> str:
-    """The footer for the user's country; it must work even when config or data are broken."""
+def help_footer(app: App | None, country: Any = None, named: str | None = None) -> str:
+    """The footer for the user's country; it must work even when config or data are broken.
+    `named` is a country the command line named, for errors raised before a command ran."""
     from .dataset import load_active
     from .query import help_line
 
@@ -235,6 +236,8 @@ def help_footer(app: App | None, country: Any = None) -> str:
     try:
         dataset = app.dataset if app else load_active()
         fallback_url = dataset.fallback.get("url")
+        if country is None and named is not None:
+            country = dataset.country(named)
         if country is None:
             try:
                 env = app.env if app else os.environ
@@ -639,9 +642,20 @@ def _fail(
     err = sys.stderr
     err.write(render.safe_text(f"crisiscli: {message}", multiline=True) + "\n")
     if not json_mode:
-        err.write("\n" + help_footer(app) + "\n")
+        err.write("\n" + help_footer(app, named=_named_country(argv)) + "\n")
     err.flush()
     return code
+
+
+def _named_country(argv: list[str]) -> str | None:
+    """The first argument that names a country (`lines GB --audience x`), so an error that
+    stopped the command still ends with that country's numbers."""
+    from .countries import lookup
+
+    for arg in argv:
+        if not arg.startswith("-") and arg not in COMMANDS and (code := lookup(arg)):
+            return code
+    return None
 
 
 def _os_failure(state: RunState, exc: OSError, argv: list[str], command: str) -> int:

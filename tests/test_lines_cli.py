@@ -338,3 +338,8 @@ def test_a_wrong_filter_value_offers_only_values_some_line_has(run):
     offered = result.stderr.split("choose one of: ")[1].split("\n")[0].split(", ")
     used = values_in_use(load_bundled())["audience"]
     assert offered and set(offered) <= used and set(offered) == set(AUDIENCES) & used
+
+
+def test_an_error_before_the_command_ran_still_gives_the_named_countrys_numbers(run):
+    result = run("lines", "GB", "--audience", "bananas")
+    assert result.returncode == 2 and "999" in result.stderr and "116 123" in result.stderr
