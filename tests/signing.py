@@ -46,7 +46,11 @@ class TestKey:
         sk = seed + public
         checksum = hashlib.blake2b(b"Ed" + self.key_id + sk, digest_size=32).digest()
         raw = b"Ed" + b"\0\0" + b"B2" + bytes(32) + bytes(8) + bytes(8) + self.key_id + sk + checksum
-        return "untrusted comment: throwaway key made by tests/signing.py for one test\n" + base64.b64encode(raw).decode() + "\n"
+        return (
+            "untrusted comment: throwaway key made by tests/signing.py for one test\n"
+            + base64.b64encode(raw).decode()
+            + "\n"
+        )
 
     def write_secret(self, path: Path) -> Path:
         """A throwaway secret key, private to this user (made for one test, never a real key)."""
