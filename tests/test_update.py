@@ -242,6 +242,18 @@ RAW_BAD = {
         rawserver.broken_chunks,
         "could not download from 127.0.0.1: the server sent a malformed response",
     ),
+    # a malformed Location is the server's fault too: exit 4 and a sentence
+    "redirect to a broken IPv6 address": (
+        rawserver.redirect_to(b"https://[::1/x.json"),
+        "127.0.0.1 redirected to 'https://[::1/x.json', which is not a usable address",
+    ),
+    "redirect to a port out of range": (
+        rawserver.redirect_to(b"https://127.0.0.1:99999/x.json"),
+        "which is not a usable address",
+    ),
+    "redirect without a host": (rawserver.redirect_to(b"https:///x.json"), "which is not a usable address"),
+    "redirect to a space in the host": (rawserver.redirect_to(b"https://exa mple.org/x.json"), "is not usable"),
+    "redirect to bytes that are not text": (rawserver.redirect_to(b"https://\xff\xfe/x"), "usable"),
 }
 
 
@@ -259,6 +271,7 @@ def test_broken_connections_change_nothing(case, upd, installed, run, tmp_path):
     finally:
         server.close()
     assert_unchanged(result, before, tmp_path, run, numbers_before, 4, words)
+    assert "unexpected" not in result.stderr
 
 
 def test_connection_refused(upd, installed, run, tmp_path):

@@ -55,35 +55,6 @@ def test_the_deadline_holds_against_a_trickle(behave, upd, installed, run, tmp_p
     assert "another crisiscli update" not in upd("update", "--rollback").stderr  # the lock was let go
 
 
-MALFORMED_REDIRECTS = {
-    "redirect to a broken IPv6 address": (
-        rawserver.redirect_to(b"https://[::1/x.json"),
-        "127.0.0.1 redirected to 'https://[::1/x.json', which is not a usable address",
-    ),
-    "redirect to a port out of range": (
-        rawserver.redirect_to(b"https://127.0.0.1:99999/x.json"),
-        "which is not a usable address",
-    ),
-    "redirect without a host": (rawserver.redirect_to(b"https:///x.json"), "which is not a usable address"),
-    "redirect to a space in the host": (rawserver.redirect_to(b"https://exa mple.org/x.json"), "is not usable"),
-    "redirect to bytes that are not text": (rawserver.redirect_to(b"https://\xff\xfe/x"), "usable"),
-}
-
-
-@pytest.mark.parametrize("case", sorted(MALFORMED_REDIRECTS))
-def test_a_malformed_redirect_is_a_network_failure(case, upd, installed, run, tmp_path):
-    """The server's fault, so exit 4 and a sentence, never 'unexpected error'."""
-    before, numbers_before = snapshot(tmp_path), numbers(run)
-    behave, words = MALFORMED_REDIRECTS[case]
-    server = rawserver.RawServer(behave)
-    try:
-        result = upd("update", "--url", server.url)
-    finally:
-        server.close()
-    assert_unchanged(result, before, tmp_path, run, numbers_before, 4, words)
-    assert "unexpected" not in result.stderr
-
-
 # --- wrong types inside a signed dataset ------------------------------------------------------------
 
 
