@@ -15,13 +15,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__, render
-from .config import Config, load_config
+from .config import COLORS, FORMATS, Config, load_config
 from .errors import EXIT_UNEXPECTED, EXIT_USAGE, CrisisError
 
 if TYPE_CHECKING:
     from datetime import date, datetime
 
-FORMATS = ("table", "plain", "json", "csv")
 ALIASES = {"hotlines": "lines"}
 # name -> "module:attribute"; a command's module is imported only when that command runs,
 # so a lookup never pays for update, plan or the guide.
@@ -309,7 +308,7 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("-q", "--quiet", is_flag=True, help="No notices on stderr (errors still show).")
     @click.option(
         "--color",
-        type=click.Choice(["auto", "always", "never"]),
+        type=click.Choice(COLORS),
         default=None,
         help="Colour (default auto: only on a terminal, never with NO_COLOR).",
     )
@@ -555,7 +554,7 @@ def _early_option(name: str) -> Callable[[click.Context, click.Parameter, Any], 
 )
 @click.option(
     "--color",
-    type=click.Choice(["auto", "always", "never"]),
+    type=click.Choice(COLORS),
     expose_value=False,
     is_eager=True,
     callback=_early_option("color"),

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import DatasetError
 from .model import Country, DatasetInfo, build
-from .paths import data_file  # DATA_DIR: tools and tests read it here
+from .paths import STATE_FILE, data_file  # DATA_DIR: tools and tests read it here
 
 if TYPE_CHECKING:
     from datetime import date
@@ -78,9 +78,6 @@ def parse_strict(data: bytes, what: str = "dataset") -> dict[str, Any]:
     return doc
 
 
-# store.STATE_FILE, named here so a lookup that never updated need not import store (a test
-# keeps the two equal).
-STATE_FILE = "state.json"
 _COUNTRIES_START = b'\n "countries": {\n'
 _COUNTRIES_END = b"\n }\n}"
 _COUNTRY_KEY = re.compile(rb'\n  "([A-Z]{2})": \{')

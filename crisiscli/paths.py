@@ -6,6 +6,10 @@ from __future__ import annotations
 import os
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+# Files in the user's data directory, named once: a lookup checks they exist without importing
+# the modules that read them (store, plan).
+STATE_FILE = "state.json"
+PLAN_FILE = "plan.json"
 
 
 def data_file(*parts: str) -> str:

@@ -31,9 +31,10 @@ from typing import Any
 from .config import data_dir
 from .dataset import loads_strict
 from .errors import EXIT_INVALID, CrisisError, NothingMatched, UsageProblem
+from .paths import PLAN_FILE
 
 PLAN_VERSION = 1
-FILE_NAME = "plan.json"
+FILE_NAME = PLAN_FILE
 MAX_ITEM_CHARS = 2000
 MAX_ITEMS = 100
 # 7 parts x 100 items x 2,000 characters x 4 bytes, with room for JSON; anything bigger is not ours.

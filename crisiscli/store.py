@@ -16,6 +16,7 @@ from typing import Any
 
 from .config import data_dir
 from .errors import EXIT_USAGE, CrisisError
+from .paths import STATE_FILE
 
 
 def user_data_dir(env: Mapping[str, str]) -> str:
@@ -99,7 +100,6 @@ def atomic_write(
         fsync_dir(directory)
 
 
-STATE_FILE = "state.json"
 VERIFIED_FILE = "verified.json"
 CURRENT_FILE = "hotlines.json"  # the layout before content-addressed names; still read
 PREVIOUS_FILE = "hotlines.prev.json"

@@ -194,9 +194,3 @@ def test_bundled_file_is_the_reviewed_one():
     version = RAW["dataset_version"]
     assert version == max(PINNED), "raise dataset_version when the data changes, and pin it here"
     assert digest == PINNED[version], "hotlines.json changed: raise dataset_version and update PINNED"
-
-
-def test_the_state_file_name_is_the_stores():
-    from crisiscli import dataset, store
-
-    assert dataset.STATE_FILE == store.STATE_FILE

@@ -81,8 +81,9 @@ def _plan_ready(app: App) -> bool:
     import os
 
     from ..config import data_dir
+    from ..paths import PLAN_FILE
 
-    if not os.path.exists(os.path.join(data_dir(app.env), "plan.json")):  # plan.FILE_NAME
+    if not os.path.exists(os.path.join(data_dir(app.env), PLAN_FILE)):
         return False
     from ..plan import plan_readable
 
