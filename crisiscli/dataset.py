@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import DatasetError
 from .model import Country, DatasetInfo, build
-from .paths import STATE_FILE, data_file  # DATA_DIR: tools and tests read it here
+from .paths import STATE_FILE, data_file
 
 if TYPE_CHECKING:
     from datetime import date

@@ -34,7 +34,6 @@ from .errors import EXIT_INVALID, CrisisError, NothingMatched, UsageProblem
 from .paths import PLAN_FILE
 
 PLAN_VERSION = 1
-FILE_NAME = PLAN_FILE
 MAX_ITEM_CHARS = 2000
 MAX_ITEMS = 100
 # 7 parts x 100 items x 2,000 characters x 4 bytes, with room for JSON; anything bigger is not ours.
@@ -437,7 +436,7 @@ _FOLDER_ERRORS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.E
 
 def plan_path(env: Mapping[str, str]) -> str:
     """Where the plan lives: <user data dir>/plan.json (CRISISCLI_DATA_DIR overrides the dir)."""
-    return os.path.join(data_dir(env), FILE_NAME)
+    return os.path.join(data_dir(env), PLAN_FILE)
 
 
 def plan_exists(env: Mapping[str, str]) -> bool:
@@ -656,7 +655,7 @@ def _numbered(env: Mapping[str, str], kind: str) -> list[str]:
     """plan.json.<kind>-N[.ext] files in the data dir, by N."""
     path = plan_path(env)
     directory = os.path.dirname(path)
-    pattern = re.compile(re.escape(FILE_NAME) + r"\." + kind + r"-(\d+)(\.txt|\.json)?$")
+    pattern = re.compile(re.escape(PLAN_FILE) + r"\." + kind + r"-(\d+)(\.txt|\.json)?$")
     try:
         names = os.listdir(directory)
     except OSError:
