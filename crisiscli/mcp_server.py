@@ -383,9 +383,8 @@ class Service:
         record = dataset.country(code)
         always = crisis_lines(record, today(self.env)) if record else []
         # has_plan is always False: the safety plan never leaves the machine, not even to an assistant.
-        page = render_guide.now_page(
-            record, always, guide.grounding_step(), False, 80, False, dataset.fallback.get("url")
-        )
+        page = render_guide.now_page(record, always, guide.grounding_step(), False, 80, False)
+        page += "\n\n" + render.footer(record, always[0] if always else None, dataset.fallback.get("url"), 80)
         meta = self.meta(dataset)
         name = record.name if record else countries.country_name(code)
         return render.safe_text(

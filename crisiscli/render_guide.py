@@ -140,6 +140,7 @@ def strategy_page(s: Strategy, width: int, color: bool, full_sources: bool = Fal
 
 WARM = "You matter, and you don't have to get through this alone."
 MEDICAL = "If you have taken something or are hurt, get medical help now, even if you feel fine."
+MEDICAL_NOW = "Get medical help now, even if you feel fine"
 
 
 def _ways(line: Line) -> str:
@@ -161,20 +162,21 @@ def now_page(
     has_plan: bool,
     width: int,
     color: bool,
-    fallback_url: str | None = None,
     youth: Sequence[Line] | None = None,
 ) -> str:
-    """The shortest path to help: at most 15 lines on an 80-column terminal.
+    """The shortest path to help: with the help footer that ends it, at most 15 lines on an
+    80-column terminal.
 
-    The screen is itself the help block, so no footer repeats it; it ends with the one thing
-    everyone must hear: medical help after taking something or being hurt, even if you feel fine.
-    `youth` is None unless asked for (`now --young`); then its lines, or a word that there are none.
+    Its third line is the one thing everyone must hear: medical help after taking something or
+    being hurt, even if you feel fine. What the footer says (the emergency number for an
+    emergency, the worldwide directory) is not said twice. `youth` is None unless asked for
+    (`now --young`); then its lines, or a word that there are none.
     """
     out = []
     if country is None:
         out.append(_style("Help right now", color, "1"))
         out.append(_para(WARM, width))
-        out.append(_para("In danger: call your local emergency number.", width))
+        out.append(_para(f"Taken something or hurt? {MEDICAL_NOW}: call your local emergency number.", width))
         out.append(
             _para(
                 "To see crisis lines, name your country: `crisiscli now Germany` or "
@@ -182,16 +184,14 @@ def now_page(
                 width,
             )
         )
-        if fallback_url:
-            out.append(_para(f"Helplines worldwide: {safe_text(fallback_url)}", width))
-        number = "your local emergency number"
+        # the worldwide directory is in the help footer that ends the screen
     else:
         out.append(_style(f"Help right now: {safe_text(country.name)}", color, "1"))
         out.append(_para(WARM, width))
         emergency = country.general_emergency
         number = f"{emergency.number}" if emergency is not None else "your local emergency number"
-        if emergency is not None:
-            out.append(_para(f"In danger: call {emergency.number} (emergency)", width))
+        # "in an emergency, call 999" is the footer's; the top says the other thing everyone must hear
+        out.append(_para(f"Taken something or hurt? {MEDICAL_NOW}: call {number}.", width))
         for line in lines[:2]:
             out.append(_line_row(line, width))
         if not lines:
@@ -226,6 +226,4 @@ def now_page(
         )
     else:
         out.append(_para("More to try: `crisiscli coping`.", width))
-    out.append("")
-    out.append(_para(f"Taken something or hurt? Get medical help now, even if you feel fine: call {number}.", width))
     return "\n".join(out)

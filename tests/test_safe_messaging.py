@@ -134,8 +134,6 @@ def test_every_guide_screen_is_clean():
     for code in ("GB", "US", "FR", "JP", "BR", "IN", "AU", "DE"):
         record = dataset.country(code)
         lines = find_lines(record)
-        page = render_guide.now_page(
-            record, lines[:2], guide.grounding_step(), True, 80, False, dataset.fallback.get("url"), lines
-        )
+        page = render_guide.now_page(record, lines[:2], guide.grounding_step(), True, 80, False, lines)
         bad += [(code, v) for v in violations(page)]
     assert bad == []

@@ -78,7 +78,7 @@ def test_every_format_is_clean():
     from crisiscli import render_guide
 
     for c in dataset.countries():
-        screen.data(render_guide.now_page(c, find_lines(c), "breathe", True, 80, False, "https://x.org", find_lines(c)))
+        screen.data(render_guide.now_page(c, find_lines(c), "breathe", True, 80, False, find_lines(c)))
     for c in dataset.countries():
         screen.data(render.footer(c, help_line(c), dataset.fallback.get("url"), 80))
     screen.data(render.footer(None, None, dataset.fallback.get("url"), 80))

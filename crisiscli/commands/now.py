@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .. import countries, render
+from .. import countries
 from ..cli import COUNTRY, App, CrisisCommand, output_options
 from ..errors import EXIT_NO_MATCH, UsageProblem
 
@@ -43,32 +43,27 @@ def now_cmd(app: App, country: tuple[str, ...], young: bool) -> int:
     youth = youth_lines(record, today) if (record and young) else []
     has_plan = _plan_ready(app)
     step = guide.grounding_step()
-    if app.format == "json":
-        data = {
-            "iso2": code,
-            "name": countries.country_name(code) if code else None,
-            "emergency": [e.to_dict() for e in record.emergency] if record else [],
-            "lines": [line.to_dict() for line in always[:2]],
-            "grounding": step,
-            "medical": render_guide.MEDICAL,
-            "plan": "crisiscli plan show" if has_plan else None,
-        }
-        if young:
-            data["youth_lines"] = [line.to_dict() for line in youth[:2]]
-        warnings = [NO_COUNTRY] if code is None else []
-        app.screen.data(render.envelope("now", data, app.dataset_meta(), source, warnings=warnings))
-    else:
-        page = render_guide.now_page(
-            record,
-            always,
-            step,
-            has_plan,
-            app.screen.width,
-            app.screen.color,
-            app.dataset.fallback.get("url"),
-            youth if young else None,
-        )
-        app.screen.data(page)  # the page is the help block itself; a footer would only repeat it
+    data = {
+        "iso2": code,
+        "name": countries.country_name(code) if code else None,
+        "emergency": [e.to_dict() for e in record.emergency] if record else [],
+        "lines": [line.to_dict() for line in always[:2]],
+        "grounding": step,
+        "medical": render_guide.MEDICAL,
+        "plan": "crisiscli plan show" if has_plan else None,
+    }
+    if young:
+        data["youth_lines"] = [line.to_dict() for line in youth[:2]]
+    app.emit(
+        "now",
+        data,
+        human=lambda: render_guide.now_page(
+            record, always, step, has_plan, app.screen.width, app.screen.color, youth if young else None
+        ),
+        country=record,
+        country_source=source,
+        warnings=[NO_COUNTRY] if code is None else [],
+    )
     if code is None:  # the same rule as `lines`: the fallback is shown, and scripts see exit 3
         app.screen.error(f"crisiscli: {NO_COUNTRY}")
         return EXIT_NO_MATCH
