@@ -213,15 +213,10 @@ def _state() -> RunState | None:
 
 
 def remember(app: App) -> None:
-    """Make `app` the one errors and help screens of this run use (its format, its country)."""
+    """Make `app` the one this run's errors use (its format, its country)."""
     state = _state()
     if state is not None:
         state.app = app
-
-
-def current_app() -> App | None:
-    state = _state()
-    return state.app if state is not None else None
 
 
 def help_footer(app: App | None, country: Any = None, named: str | None = None) -> str:
