@@ -15,6 +15,7 @@ from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from .errors import DatasetError
+from .files import read_upto
 from .model import Country, DatasetInfo, build
 from .paths import STATE_FILE, data_file
 
@@ -343,8 +344,7 @@ def load_installed(directory: str, entry: Any, origin: str, env: Mapping[str, st
 
     path = os.path.join(directory, entry.file)
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+        data = read_upto(path, MAX_BYTES + 1)
     except OSError as exc:
         raise DatasetError(f"{path}: cannot read it ({(exc.strerror or str(exc)).lower()})") from None
     if hashlib.sha256(data).hexdigest() != entry.sha256:
@@ -367,8 +367,7 @@ def _verify_installed(path: str, data: bytes, env: Mapping[str, str]) -> str:
     from .store import SIGNATURE_SUFFIX
 
     try:
-        with open(path + SIGNATURE_SUFFIX, "rb") as fh:
-            signature = fh.read(MAX_SIGNATURE_BYTES + 1)
+        signature = read_upto(path + SIGNATURE_SUFFIX, MAX_SIGNATURE_BYTES + 1)
     except OSError as exc:
         raise DatasetError(f"{path}: its signature cannot be read ({(exc.strerror or str(exc)).lower()})") from None
     try:

@@ -1,8 +1,10 @@
 """Read small files the user or another program may have broken, without ever blocking.
 
-Why its own module: a config, a state file or a dataset path can be a FIFO, a directory, a
-symlink to a device or a huge file. `open()` on a FIFO waits for a writer forever, and a crisis
-lookup must never wait, so every such read goes through here.
+Why its own module: a config, a state file, an installed dataset or the plan can be replaced by
+a FIFO, a directory, a symlink to a device or a huge file. `open()` on a FIFO waits for a writer
+forever, and a crisis lookup must never wait, so every read of such a path goes through here.
+(Files the user names on the command line, like `--from-file <(...)`, may well be pipes and are
+read as they are.)
 """
 
 from __future__ import annotations
@@ -19,27 +21,27 @@ class TooLarge(OSError):
     """The file is larger than the caller allows."""
 
 
-def read_regular(path: str, limit: int) -> bytes:
-    """The bytes of `path` if it is a regular file of at most `limit` bytes.
-
-    Raises FileNotFoundError, NotARegularFile, TooLarge or another OSError. O_NONBLOCK makes
-    opening a FIFO return at once; fstat on the open descriptor closes the race with a swap."""
+def open_regular(path: str) -> int:
+    """A read-only descriptor for `path` if it is a regular file, else NotARegularFile (an
+    OSError). O_NONBLOCK makes opening a FIFO return at once; fstat on the open descriptor
+    closes the race with a swap."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise NotARegularFile(f"{path} is not a regular file")
-        if info.st_size > limit:
-            raise TooLarge(f"{path} is larger than {limit} bytes")
-        chunks, total = [], 0
-        while True:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:
-                raise TooLarge(f"{path} is larger than {limit} bytes")
-        return b"".join(chunks)
-    finally:
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
+        raise NotARegularFile(f"{path} is not a regular file")
+    return fd
+
+
+def read_upto(path: str, size: int) -> bytes:
+    """At most `size` bytes of the regular file `path` (like `open(path, "rb").read(size)`)."""
+    with os.fdopen(open_regular(path), "rb") as fh:
+        return fh.read(size)
+
+
+def read_regular(path: str, limit: int) -> bytes:
+    """The bytes of `path` if it is a regular file of at most `limit` bytes, else
+    FileNotFoundError, NotARegularFile, TooLarge or another OSError."""
+    data = read_upto(path, limit + 1)
+    if len(data) > limit:
+        raise TooLarge(f"{path} is larger than {limit} bytes")
+    return data

@@ -31,6 +31,7 @@ from typing import Any
 from .config import data_dir
 from .dataset import loads_strict
 from .errors import EXIT_INVALID, CrisisError, NothingMatched, UsageProblem
+from .files import open_regular, read_upto
 from .paths import PLAN_FILE
 
 PLAN_VERSION = 1
@@ -454,9 +455,7 @@ def plan_readable(env: Mapping[str, str]) -> bool:
     open. Reads and checks the file but changes nothing (no chmod, no keeping aside) and never
     raises: the crisis path must not fail because of the plan."""
     try:
-        with open(plan_path(env), "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-        parse_plan_json(data)
+        parse_plan_json(read_upto(plan_path(env), MAX_FILE_BYTES + 1))
     except Exception:
         return False
     return True
@@ -690,8 +689,7 @@ def temporary_copies(env: Mapping[str, str]) -> list[str]:
             found.append(path)
         elif name.startswith(".tmp-"):
             try:
-                with open(path, "rb") as fh:
-                    head = fh.read(len(_PLAN_HEAD))
+                head = read_upto(path, len(_PLAN_HEAD))
             except OSError:
                 continue
             if head == _PLAN_HEAD:
@@ -760,7 +758,7 @@ def load_plan(env: Mapping[str, str]) -> Plan | None:
 
 
 def _read(path: str) -> tuple[bytes, int]:
-    with open(path, "rb") as fh:
+    with os.fdopen(open_regular(path), "rb") as fh:
         mode = os.fstat(fh.fileno()).st_mode
         return fh.read(MAX_FILE_BYTES + 1), mode
 

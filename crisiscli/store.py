@@ -16,6 +16,7 @@ from typing import Any
 
 from .config import data_dir
 from .errors import EXIT_USAGE, CrisisError
+from .files import read_upto
 from .paths import STATE_FILE
 
 
@@ -245,8 +246,7 @@ def load_state(directory: str) -> UpdateState:
     """The state file, typed; an absent file is an empty state, an unreadable one is an empty
     state whose `problems` say so."""
     try:
-        with open(os.path.join(directory, STATE_FILE), "rb") as fh:
-            data = fh.read(MAX_STATE_BYTES + 1)
+        data = read_upto(os.path.join(directory, STATE_FILE), MAX_STATE_BYTES + 1)
     except FileNotFoundError:
         return UpdateState()
     except OSError:
@@ -302,8 +302,7 @@ class Stamp:
 def read_stamps(directory: str) -> dict[str, Stamp]:
     """verified.json: file name -> Stamp; anything malformed is simply not a cache hit."""
     try:
-        with open(os.path.join(directory, VERIFIED_FILE), "rb") as fh:
-            raw = json.loads(fh.read(MAX_STATE_BYTES))
+        raw = json.loads(read_upto(os.path.join(directory, VERIFIED_FILE), MAX_STATE_BYTES))
     except (OSError, ValueError, RecursionError):
         return {}
     stamps: dict[str, Stamp] = {}

@@ -144,3 +144,21 @@ def test_relative_xdg_paths_are_ignored(isolated):
     env = {"XDG_CONFIG_HOME": "relative/config", "XDG_DATA_HOME": "data"}
     assert config_dir(env) == os.path.join(home, ".config", "crisiscli")
     assert data_dir(env) == os.path.join(home, ".local", "share", "crisiscli")
+
+
+@pytest.mark.parametrize("name", ["state.json", "verified.json", "plan.json"])
+def test_a_fifo_in_the_data_dir_never_blocks_now(isolated, tmp_path, name):
+    """A real process with a deadline: before the fix, open() on these FIFOs waited forever."""
+    import subprocess
+
+    from conftest import BIN
+
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    os.mkfifo(data / name)
+    result = subprocess.run(
+        [str(BIN), "now", "GB"], env=isolated, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL
+    )
+    assert result.returncode == 0, result.stderr
+    assert "999" in result.stdout and "116 123" in result.stdout
+    assert "Traceback" not in result.stderr

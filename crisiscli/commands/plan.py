@@ -21,6 +21,7 @@ from .. import plan as core
 from .. import render, render_plan
 from ..cli import App, CrisisSubGroup, remember
 from ..errors import CrisisError, UsageProblem
+from ..files import read_upto
 
 EXIT_STOPPED = 130
 
@@ -576,8 +577,7 @@ def _drop_editor_file(app: App, tmp: str, before: list[str], saved: bool) -> Non
     interrupted (Ctrl-C while waiting for the lock) or one whose copy could not be kept aside.
     Then it is kept (moved aside if possible) and the person is told where."""
     try:
-        with open(tmp, "rb") as fh:
-            data = fh.read(core.MAX_FILE_BYTES + 1)
+        data = read_upto(tmp, core.MAX_FILE_BYTES + 1)
     except OSError:
         return  # already moved aside, or the editor removed it
     if not saved and data != core.editor_text(before).encode("utf-8"):
