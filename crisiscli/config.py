@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
+
+from .records import NamedTuple
 
 KNOWN_KEYS = ("country", "format", "quiet", "update_url", "trusted_keys", "stale_after_days", "color")
 APP = "crisiscli"

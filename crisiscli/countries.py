@@ -9,16 +9,29 @@ CLDR and the tz database by tools/make_countries.py.
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import NamedTuple
 
 from .errors import UnknownCountry
 from .paths import close_matches, data_file
+from .records import NamedTuple
 
 _TABLE_PATH = data_file("countries.json")
 MAX_INPUT = 100
+# Every ISO 3166-1 alpha-2 code (tests keep it equal to countries.json): a lookup by code, the
+# usual case, answers without loading the 60 KB name table.
+_ISO2_CODES = (
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ "
+    "BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM "
+    "DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS "
+    "GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN "
+    "KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ "
+    "MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM "
+    "PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV "
+    "SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI "
+    "VN VU WF WS YE YT ZA ZM ZW"
+)
+_ISO2 = frozenset(_ISO2_CODES.split())
 
 
 class CountryName(NamedTuple):
@@ -29,6 +42,8 @@ class CountryName(NamedTuple):
 
 def fold(text: str) -> str:
     """Lower-case, accent-free, punctuation-free form used for matching names."""
+    import unicodedata
+
     decomposed = unicodedata.normalize("NFKD", text)
     out = []
     for ch in decomposed:
@@ -69,7 +84,7 @@ def country_name(iso2: str) -> str:
 
 
 def is_iso2(code: str) -> bool:
-    return code in _table()[0]
+    return code in _ISO2
 
 
 def timezone_country(zone: str) -> str | None:
@@ -84,6 +99,8 @@ def lookup(text: str) -> str | None:
     cleaned = text.strip()
     if not cleaned or len(cleaned) > MAX_INPUT:
         return None
+    if len(cleaned) == 2 and cleaned.isascii() and cleaned.upper() in _ISO2:
+        return cleaned.upper()
     by_iso2, by_iso3, by_name, _ = _table()
     key = fold(cleaned)
     upper = key.upper()

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import NamedTuple
 
 from . import countries
 from .config import Config
 from .errors import UsageProblem
+from .records import NamedTuple
 
 LOCALTIME = "/etc/localtime"
 TIMEZONE_FILE = "/etc/timezone"

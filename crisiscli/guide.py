@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from .countries import fold
 from .errors import UsageProblem
 from .model import Source
 from .paths import data_file
+from .records import NamedTuple
 
 if TYPE_CHECKING:
     import random

@@ -3,15 +3,18 @@
 Field names are the dataset's own (see data/hotlines.schema.json), so `to_dict()` gives scripts
 exactly what the JSON file says, and nothing a command does can change a number by accident.
 
-Why NamedTuple and not dataclasses: every lookup builds these classes at start-up, and a frozen
-slotted dataclass compiles several methods per class (about 15 ms over the eleven), where a
-NamedTuple compiles one; they are immutable and typed all the same.
+Why NamedTuple and not dataclasses: every lookup defines these classes at start-up, and a frozen
+slotted dataclass compiles several methods per class (about 15 ms over the eleven). The
+NamedTuple here is records.NamedTuple, which compiles nothing; they are immutable and typed
+all the same.
 """
 
-# No `from __future__ import annotations`: NamedTuple would compile every field's annotation
-# string at start-up; every type here is defined before it is used.
+from __future__ import annotations
+
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
+
+from .records import NamedTuple
 
 
 def _plain(value: Any) -> Any:
@@ -200,11 +203,16 @@ def _tuple_of(cls: type, items: Any) -> tuple[Any, ...]:
 
 
 def build(cls: type, raw: Mapping[str, Any]) -> Any:
-    """Make a record from the dataset's dict; unknown keys are ignored, missing ones raise."""
+    """Make a record from the dataset's dict; unknown keys are ignored, missing ones raise
+    TypeError. Fields are filled in order, so no keyword matching runs per record."""
     nested = _NESTED.get(cls, {})
-    kwargs: dict[str, Any] = {}
+    defaults: Mapping[str, Any] = cls._field_defaults  # type: ignore[attr-defined]
+    values: list[Any] = []
     for name in cls._fields:  # type: ignore[attr-defined]
         if name not in raw:
+            if name not in defaults:
+                raise TypeError(f"{cls.__name__} is missing field {name!r}")
+            values.append(defaults[name])
             continue
         value = raw[name]
         if name in nested:
@@ -212,8 +220,8 @@ def build(cls: type, raw: Mapping[str, Any]) -> Any:
             value = _tuple_of(target, value) if isinstance(value, list) else build(target, value)
         elif isinstance(value, list):
             value = tuple(value)
-        kwargs[name] = value
-    return cls(**kwargs)
+        values.append(value)
+    return cls._make(values)  # type: ignore[attr-defined]
 
 
 # Which fields hold records of another class (built recursively by `build`).

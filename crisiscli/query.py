@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from .errors import UsageProblem
 from .model import Contact, Country, Line
 from .paths import data_file
+from .records import NamedTuple
 
 if TYPE_CHECKING:
     from datetime import date
@@ -57,7 +58,7 @@ _CHANNEL_ALIASES = {
     "webchat": "chat",
     "online": "chat",
 }
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+_LANGUAGE = r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$"  # compiled when a --language is given
 
 
 class Filters(NamedTuple):
@@ -168,7 +169,7 @@ def language_code(text: str) -> str | None:
     if folded in names:
         return names[folded]
     code = text.strip().lower().replace("_", "-")
-    return code if _LANGUAGE.match(code) else None
+    return code if re.match(_LANGUAGE, code) else None
 
 
 def _speaks(line: Line, language: str) -> bool:

@@ -7,7 +7,6 @@ a number with bidi controls or set the window title. Only this module writes to 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -30,9 +29,8 @@ _BIDI_AND_INVISIBLE = [
     *range(0x2066, 0x206A),
     0xFEFF,
 ]
-_UNSAFE = {
-    c: REPLACEMENT for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *_BIDI_AND_INVISIBLE, *range(0xD800, 0xE000)]
-}
+# Lone surrogates (0xD800-0xDFFF) are handled apart: 2,048 more entries cost every start 0.2 ms.
+_UNSAFE = {c: REPLACEMENT for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *_BIDI_AND_INVISIBLE]}
 _SINGLE_LINE = {**_UNSAFE, 0x09: " ", 0x0A: " "}
 _MULTI_LINE = {**_UNSAFE, 0x09: "    ", 0x0A: "\n"}
 
@@ -40,7 +38,13 @@ _MULTI_LINE = {**_UNSAFE, 0x09: "    ", 0x0A: "\n"}
 def safe_text(value: Any, multiline: bool = False) -> str:
     """`value` as text with every control, bidi, separator and lone-surrogate character made
     visible as U+FFFD. Tabs and newlines become spaces unless `multiline`."""
-    return str(value).translate(_MULTI_LINE if multiline else _SINGLE_LINE)
+    text = str(value).translate(_MULTI_LINE if multiline else _SINGLE_LINE)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")  # fails only on a lone surrogate
+        except UnicodeEncodeError:
+            text = "".join(REPLACEMENT if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+    return text
 
 
 def decide_color(choice: str | None, env: Mapping[str, str], isatty: bool) -> bool:
@@ -149,9 +153,19 @@ def _terminal_size() -> tuple[int, int]:
 
 
 def wrap(text: str, width: int) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False)) or text
+    """Greedy word wrap by display width; a word wider than `width` (a URL) keeps its own line
+    whole, so it stays clickable. (textwrap would cost every screen an import.)"""
+    lines: list[str] = []
+    line, used = "", 0
+    for word in text.split():
+        size = display_width(word)
+        if line and used + 1 + size > width:
+            lines.append(line)
+            line, used = "", 0
+        line, used = (f"{line} {word}", used + 1 + size) if line else (word, size)
+    if line:
+        lines.append(line)
+    return "\n".join(lines) or text
 
 
 # --- contacts and lines as words --------------------------------------------------------------
@@ -411,8 +425,8 @@ def lines_records(sections: Sequence[tuple[Country, Sequence[Line]]], fmt: str, 
 
 def display_width(text: str) -> int:
     """Columns a string takes on a terminal: CJK characters take two, combining marks none."""
-    if text.isascii() and text.isprintable():  # most of what we print: one column a character
-        return len(text)
+    if text.isprintable() and (text.isascii() or all(ch < "\u0300" or "\u2010" <= ch <= "\u2027" for ch in text)):
+        return len(text)  # Latin letters, dashes and quotes: one column each, no marks to skip
     import unicodedata
 
     width = 0
@@ -467,15 +481,26 @@ def table(rows: list[list[str]], headers: list[str], width: int) -> str:
         max(display_width(x) for cell in [h, *(r[i] for r in rows)] for x in cell.split("\n"))
         for i, h in enumerate(headers)
     ]
-    while True:
-        wrapped = [[_wrap_cell(cell, widths[i]).split("\n") for i, cell in enumerate(row)] for row in rows]
-        actual = [max([floors[i], *(display_width(x) for r in wrapped for x in r[i])]) for i in range(len(headers))]
-        excess = sum(actual) + gap * (len(actual) - 1) - width
-        widest = max(range(len(widths)), key=lambda i: widths[i])
+    columns = len(headers)
+
+    def wrap_column(i: int) -> list[list[str]]:
+        return [_wrap_cell(row[i], widths[i]).split("\n") for row in rows]
+
+    def used(i: int, cells: list[list[str]]) -> int:
+        return max([floors[i], *(display_width(x) for cell in cells for x in cell)])
+
+    wrapped_columns = [wrap_column(i) for i in range(columns)]
+    actual = [used(i, wrapped_columns[i]) for i in range(columns)]
+    while True:  # narrow the widest column; only that column is wrapped again
+        excess = sum(actual) + gap * (columns - 1) - width
+        widest = max(range(columns), key=lambda i: widths[i])
         if excess <= 0 or widths[widest] <= 8:
-            widths = actual
             break
         widths[widest] = max(8, widths[widest] - excess, widths[widest] // 2)
+        wrapped_columns[widest] = wrap_column(widest)
+        actual[widest] = used(widest, wrapped_columns[widest])
+    widths = actual
+    wrapped = [[wrapped_columns[i][r] for i in range(columns)] for r in range(len(rows))]
     sep = " " * gap
     out = [sep.join(_pad(h, widths[i]) for i, h in enumerate(headers)).rstrip(), sep.join("-" * w for w in widths)]
     for row in wrapped:
@@ -617,6 +642,8 @@ def envelope(
     """The versioned JSON envelope of DESIGN.md; ASCII-escaped so no control character survives.
     Indented for a person (`pretty`), compact for a pipe: Python's C encoder only runs without
     an indent, and a lookup's JSON then takes a fifth of the time."""
+    import json  # here: a help screen has no JSON to write
+
     doc: dict[str, Any] = {"schema_version": 1, "command": command}
     if country_source is not None:
         doc["country_source"] = country_source

@@ -9,7 +9,9 @@ lists, is still shown (it may be all there is) but never as certain.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
+
+from .records import NamedTuple
 
 if TYPE_CHECKING:
     from datetime import date

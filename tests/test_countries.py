@@ -87,3 +87,9 @@ def test_timezones_map_to_countries():
     assert countries.timezone_country("Asia/Calcutta") == "IN"  # old alias
     assert countries.timezone_country("Europe/Amsterdam") == "NL"  # a link since 2022, still NL
     assert countries.timezone_country("UTC") is None
+
+
+def test_the_code_list_for_fast_lookups_is_the_iso_table():
+    """`lookup("GB")` answers from a constant so a lookup never loads the name table; the
+    constant must hold exactly the table's codes."""
+    assert {c.iso2 for c in countries.all_countries()} == countries._ISO2

@@ -194,3 +194,26 @@ def test_bundled_file_is_the_reviewed_one():
     version = RAW["dataset_version"]
     assert version == max(PINNED), "raise dataset_version when the data changes, and pin it here"
     assert digest == PINNED[version], "hotlines.json changed: raise dataset_version and update PINNED"
+
+
+def test_the_lazy_loader_reads_a_memory_map_and_finds_every_country(tmp_path):
+    """The bundled copy is read through a memory map; each country found by its key alone
+    must be the one a full parse sees (US, the last key, included)."""
+    from crisiscli.dataset import load_file
+
+    copy = tmp_path / "hotlines.json"
+    copy.write_bytes(Path(BUNDLED_PATH).read_bytes())
+    for code in ("AD", "GB", "US", "ZW"):
+        dataset = load_file(str(copy), origin="bundled", strict=False)
+        assert dataset.country(code) == load_file(str(copy), origin="bundled").country(code)
+
+
+@pytest.mark.parametrize("content", [b"", b"{", b'{"dataset_version": 1}'])
+def test_a_file_that_cannot_be_mapped_or_parsed_is_a_dataset_error(tmp_path, content):
+    from crisiscli.dataset import load_file
+    from crisiscli.errors import DatasetError
+
+    broken = tmp_path / "hotlines.json"
+    broken.write_bytes(content)
+    with pytest.raises(DatasetError, match=r"hotlines\.json"):
+        load_file(str(broken), origin="bundled", strict=False)

@@ -45,3 +45,25 @@ def test_user_data_dir_is_created_private(tmp_path):
     path = user_data_dir({"CRISISCLI_DATA_DIR": str(tmp_path / "d")})
     assert os.path.isdir(path)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o700
+
+
+def test_read_at_most_reads_files_and_pipes_up_to_the_limit(tmp_path):
+    """Sized by the file, not the limit, yet a pipe (size 0) and a file over the limit still
+    give exactly what `read(limit)` would."""
+    import os
+    import threading
+
+    from crisiscli.files import read_at_most
+
+    path = tmp_path / "data"
+    path.write_bytes(b"x" * 5000)
+    with open(path, "rb") as fh:
+        assert read_at_most(fh, 10**6) == b"x" * 5000
+    with open(path, "rb") as fh:
+        assert read_at_most(fh, 100) == b"x" * 100
+    read_end, write_end = os.pipe()
+    writer = threading.Thread(target=lambda: (os.write(write_end, b"y" * 3000), os.close(write_end)))
+    writer.start()
+    with os.fdopen(read_end, "rb") as fh:
+        assert read_at_most(fh, 2001) == b"y" * 2001
+    writer.join()
