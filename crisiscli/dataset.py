@@ -140,7 +140,7 @@ class LazyCountries(Mapping[str, Any]):
         if len(code) != 2 or not code.isascii() or not code.isupper():
             return None
         key = b'\n  "' + code.encode("ascii") + b'": {'
-        at = self._data.find(key, self._body_start, self._end + 1)
+        at = self._find_key(key, code)
         if at < 0:
             return None
         # JSON strings never hold a raw newline, so the next line indented by two is the next key
@@ -148,6 +148,26 @@ class LazyCountries(Mapping[str, Any]):
         if following >= 0 and not _country_key_at(self._data, following):
             return self._all_spans().get(code)
         return at + 1, following if following >= 0 else self._end
+
+    def _find_key(self, key: bytes, code: str) -> int:
+        """Where `key` starts, or -1. Our tools write countries sorted by code, so a bisection
+        over the bytes reads a few pages instead of scanning up to two megabytes; a key out of
+        order only narrows the range wrongly, and then the plain scan below still decides."""
+        data, lo, hi = self._data, self._body_start, self._end + 1
+        while hi - lo > 16384:
+            mid = (lo + hi) // 2
+            at = data.find(_KEY_START, mid, hi)  # the first key after mid: none lies in [mid, at)
+            if at < 0 or not _country_key_at(data, at):
+                break
+            found = data[at + 4 : at + 6].decode("ascii")
+            if found == code:
+                return at
+            if found < code:
+                lo = at + 1
+            else:
+                hi = mid + len(key)
+        at = data.find(key, lo, hi)
+        return at if at >= 0 else data.find(key, self._body_start, self._end + 1)
 
     def __contains__(self, code: object) -> bool:
         return isinstance(code, str) and (code in self._parsed or self._span(code) is not None)

@@ -442,9 +442,13 @@ def _wrap_cell(text: str, width: int) -> str:
     summed as it goes (each word and character measured once), so a long note stays cheap."""
     out: list[str] = []
     for paragraph in text.split("\n"):
+        if display_width(paragraph) <= width:  # most cells fit: nothing to measure word by word
+            out.append(paragraph)
+            continue
+        measure = len if paragraph.isascii() and paragraph.isprintable() else display_width
         line, used = "", 0
         for word in paragraph.split(" "):
-            size = display_width(word)
+            size = measure(word)
             if (used + 1 + size if line else size) <= width:
                 line, used = (f"{line} {word}", used + 1 + size) if line else (word, size)
                 continue

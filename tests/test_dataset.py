@@ -217,3 +217,19 @@ def test_a_file_that_cannot_be_mapped_or_parsed_is_a_dataset_error(tmp_path, con
     broken.write_bytes(content)
     with pytest.raises(DatasetError, match=r"hotlines\.json"):
         load_file(str(broken), origin="bundled", strict=False)
+
+
+def test_countries_out_of_order_are_still_found(tmp_path):
+    """The loader bisects on the sorted order our tools write; a file in another order must
+    still give every country (the bisection only narrows, the scan decides)."""
+    from crisiscli.dataset import LazyCountries
+
+    shuffled = dict(RAW)
+    codes = list(RAW["countries"])
+    shuffled["countries"] = {code: RAW["countries"][code] for code in codes[1::2] + codes[::2][::-1]}
+    data = (json.dumps(shuffled, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    for code in codes:
+        _, fresh = LazyCountries.index(data)
+        assert fresh[code] == RAW["countries"][code]
+    _, fresh = LazyCountries.index(data)
+    assert "XX" not in fresh
