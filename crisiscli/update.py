@@ -21,7 +21,7 @@ import ipaddress
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from . import clock, render
-from .dataset import MAX_BYTES, Dataset, load_active, load_installed, parse_strict
+from .dataset import MAX_BYTES, Dataset, load_active, load_installed, parse_strict, same_as_bundled
 from .errors import EXIT_INVALID, EXIT_NETWORK, EXIT_NO_MATCH, CrisisError, DatasetError, UsageProblem
 from .signature import MAX_SIGNATURE_BYTES, PublicKey, SignatureError, trusted_keys, verify
 from .store import (
@@ -445,7 +445,7 @@ def check_candidate(
     emptied = gutted(active.raw, doc)
     if emptied:
         raise UpdateRefused(f"{what} drops most or all crisis lines of {', '.join(emptied[:10])}; refusing it")
-    problems = validate_safely(doc, today, hashlib.sha256(data).hexdigest())
+    problems = validate_safely(doc, today, hashlib.sha256(data).hexdigest(), same_as_bundled(data))
     if problems:
         shown = "; ".join(render.safe_text(str(p)) for p in problems[:3])
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
@@ -459,14 +459,17 @@ def check_candidate(
 _VALIDATED: dict[tuple[str, date], list[Any]] = {}
 
 
-def validate_safely(doc: dict[str, Any], today: date, sha256: str | None = None) -> list[Any]:
-    """Every validation rule; a value of a wrong type deep inside is a problem, never a crash."""
+def validate_safely(
+    doc: dict[str, Any], today: date, sha256: str | None = None, known_good: Collection[str] = ()
+) -> list[Any]:
+    """Every validation rule; a value of a wrong type deep inside is a problem, never a crash.
+    `known_good`: countries identical to the bundled file's (see dataset.same_as_bundled)."""
     from .validate import Problem, validate
 
     if sha256 is not None and (sha256, today) in _VALIDATED:
         return _VALIDATED[(sha256, today)]
     try:
-        problems = validate(doc, today)
+        problems = validate(doc, today, known_good)
     except (TypeError, AttributeError, KeyError, ValueError, IndexError, RecursionError) as exc:
         problems = [Problem("$", f"a value has the wrong type or shape ({type(exc).__name__})")]
     if sha256 is not None:

@@ -120,3 +120,29 @@ def test_data_info_counts(run):
     assert cov["countries_with_emergency_numbers"] >= 240
     assert cov["countries_with_lines"] >= 150
     assert sum(cov["lines_by_confidence"].values()) == cov["lines"]
+
+
+def test_only_countries_written_exactly_as_shipped_skip_the_schema():
+    """An update re-checks every country it changes; one it writes byte for byte as the
+    bundled file does (which passed everything) is not walked through the schema again."""
+    import json
+    from datetime import date
+    from pathlib import Path
+
+    from signing import dataset_bytes
+
+    from crisiscli.dataset import BUNDLED_PATH, same_as_bundled
+    from crisiscli.validate import validate
+
+    shipped = Path(BUNDLED_PATH).read_bytes()
+    doc = json.loads(shipped)
+    assert same_as_bundled(shipped) == frozenset(doc["countries"])
+    assert same_as_bundled(json.dumps(doc).encode()) == frozenset()  # another layout: check all
+    doc["countries"]["GB"]["lines"][0]["name"] = 42  # a schema error in one changed country
+    doc["countries"]["FR"]["lines"][0]["id"] = doc["countries"]["DE"]["lines"][0]["id"]  # across
+    changed = dataset_bytes(doc)
+    known_good = same_as_bundled(changed)
+    assert "GB" not in known_good and "FR" not in known_good and "DE" in known_good
+    problems = [str(p) for p in validate(doc, date(2026, 11, 29), known_good)]
+    assert any(p.startswith("$.countries.GB.lines[0].name") for p in problems), problems
+    assert any("id" in p and "FR" in p for p in problems), problems
