@@ -321,7 +321,7 @@ def test_cli_samaritans_and_country(run):
     result = run("search", "samaritans", "--format", "plain")
     rows = [r.split("\t") for r in result.stdout.splitlines()]
     assert rows[0][2] == "gb-samaritans"
-    assert all(len(r) == 8 for r in rows)
+    assert all(len(r) == 10 for r in rows)
     narrowed = run("search", "samaritans", "--country", "ireland", "--format", "plain")
     assert {r.split("\t")[0] for r in narrowed.stdout.splitlines()} == {"IE"}
     table = run("search", "samaritans", "--country", "IE")
@@ -351,6 +351,7 @@ def test_cli_json_contract(run):
     assert set(us) == {"iso2", "country", "line", "matched", "note"}
     assert us["line"]["id"] == "us-988-lifeline" and us["matched"] == ["previous_numbers"]
     assert us["line"]["contacts"][0]["digits"] == "988"
+    assert us["line"]["confirmation"]["status"] == "confirmed"
     assert violations(us["note"]) == []
     assert result.stderr == ""
 
@@ -367,8 +368,19 @@ def test_cli_json_no_match_and_usage(run):
 def test_cli_csv(run):
     text = run("search", "samaritans", "--format", "csv").stdout
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["iso2", "country", "line_id", "name", "how_to_reach", "hours", "matched", "note"]
-    assert rows[1][2] == "gb-samaritans"
+    assert rows[0] == [
+        "iso2",
+        "country",
+        "line_id",
+        "name",
+        "how_to_reach",
+        "hours",
+        "matched",
+        "note",
+        "evidence_date",
+        "confirmed",
+    ]
+    assert rows[1][2] == "gb-samaritans" and rows[1][-1] == "yes"
 
 
 @pytest.mark.parametrize(
@@ -419,3 +431,21 @@ def test_cli_table_shows_whether_a_scheduled_line_is_open(run, bundled):
     expected = status(line.hours, datetime(2026, 11, 29, tzinfo=UTC)).text  # CRISISCLI_NOW
     result = run("search", "fil sante jeunes")
     assert expected != "hours not known" and expected in " ".join(result.stdout.split())
+
+
+def test_the_screen_says_how_recent_each_line_is(run):
+    """Search is a screen like `lines`: a line nobody confirmed lately is marked, and each
+    source says when it was last confirmed."""
+    from datetime import date
+
+    from conftest import TODAY
+
+    from crisiscli.trust import judge
+
+    day = date.fromisoformat(TODAY)
+    stale = next(line for line in load_bundled().country("GB").lines if not judge(line, day).confirmed)
+    shown = run("search", stale.name, "--country", "GB")
+    assert shown.returncode == 0, shown.stderr
+    assert "[unconfirmed]" in shown.stdout and "UNCONFIRMED (" in shown.stdout
+    fresh = run("search", "samaritans", "--country", "GB")
+    assert "confirmed 20" in fresh.stdout and "[unconfirmed]" not in fresh.stdout.split("Sources:")[0].split("\n")[2]

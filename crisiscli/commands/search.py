@@ -13,13 +13,10 @@ from ..cli import COUNTRY, App, CrisisCommand, output_options
 from ..errors import CrisisError
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import date, datetime
 
     from ..model import Line
     from ..search import Hit
-
-# Plain and CSV columns: one record per matching line.
-SEARCH_COLUMNS = ("iso2", "country", "line_id", "name", "how_to_reach", "hours", "matched", "note")
 
 
 @click.command("search", cls=CrisisCommand)
@@ -44,20 +41,30 @@ def search_cmd(app: App, text: tuple[str, ...], country: str | None) -> int:
 
     \b
     Plain format columns (tab-separated, one record per line):
-      iso2 country line_id name how_to_reach hours matched note
+      iso2 country line_id name how_to_reach hours matched note evidence_date confirmed
     """
     from ..search import search
 
     hits = search(app.dataset, " ".join(text), country=country, prefer=_home(app, country))
     single = app.dataset.country(hits[0].iso2) if country is not None else None
+    today = app.today()
     app.emit(
         "search",
-        [hit.to_dict() for hit in hits],
+        [_hit_json(hit, today) for hit in hits],
         human=lambda: _table(app, hits),
-        rows=lambda: [_record(hit) for hit in hits],
+        rows=lambda: [_record(hit, today) for hit in hits],
         country=single,
     )
     return 0
+
+
+def _hit_json(hit: Hit, today: date) -> dict[str, Any]:
+    """A hit as the JSON contract gives it, its line with `confirmation` as `lines` has it."""
+    from ..trust import judge
+
+    data = hit.to_dict()
+    data["line"]["confirmation"] = judge(hit.line, today).to_dict()
+    return data
 
 
 def _home(app: App, country: str | None) -> tuple[str, ...]:
@@ -75,8 +82,11 @@ def _reach(line: Line) -> list[str]:
     return [render.contact_label(c) for c in line.contacts]
 
 
-def _record(hit: Hit) -> dict[str, str]:
+def _record(hit: Hit, today: date) -> dict[str, str]:
+    from ..trust import judge
+
     line = hit.line
+    trust = judge(line, today)
     return {
         "iso2": hit.iso2,
         "country": hit.country,
@@ -86,6 +96,8 @@ def _record(hit: Hit) -> dict[str, str]:
         "hours": line.hours.text,
         "matched": ",".join(hit.matched),
         "note": hit.note or "",
+        "evidence_date": trust.evidence_date or "",
+        "confirmed": "yes" if trust.confirmed else "no",
     }
 
 
@@ -102,6 +114,7 @@ def _hours_cell(line: Line, now: datetime) -> str:
 def _table(app: App, hits: list[Hit]) -> str:
     width = app.screen.width
     now = app.now()
+    today = app.today()
     blocks: list[str] = []
     for hit in hits:
         if hit.note:
@@ -111,7 +124,7 @@ def _table(app: App, hits: list[Hit]) -> str:
     rows: list[list[Any]] = [
         [
             render.safe_text(f"{hit.country} ({hit.iso2})"),
-            render.line_cell(hit.line),
+            render.line_cell(hit.line, today),
             "\n".join(_reach(hit.line)),
             _hours_cell(hit.line, now),
         ]
@@ -122,7 +135,7 @@ def _table(app: App, hits: list[Hit]) -> str:
     for hit in hits:
         sources.append(
             textwrap.fill(
-                f"  {render.safe_text(hit.line.name)} ({hit.iso2}): {render.line_source(hit.line)}",
+                f"  {render.safe_text(hit.line.name)} ({hit.iso2}): {render.line_source(hit.line, today)}",
                 width=width,
                 subsequent_indent="    ",
                 break_long_words=False,
