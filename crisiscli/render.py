@@ -120,7 +120,7 @@ class Screen:
         self.err.flush()
 
 
-def _hanging(text: str, width: int) -> str:
+def hanging(text: str, width: int) -> str:
     """A paragraph indented two spaces, its following lines four: a list item that wraps (by
     display width, so CJK names fit too)."""
     rows = _wrap_cell(text, width - 4).split("\n")
@@ -153,19 +153,9 @@ def _terminal_size() -> tuple[int, int]:
 
 
 def wrap(text: str, width: int) -> str:
-    """Greedy word wrap by display width; a word wider than `width` (a URL) keeps its own line
-    whole, so it stays clickable. (textwrap would cost every screen an import.)"""
-    lines: list[str] = []
-    line, used = "", 0
-    for word in text.split():
-        size = display_width(word)
-        if line and used + 1 + size > width:
-            lines.append(line)
-            line, used = "", 0
-        line, used = (f"{line} {word}", used + 1 + size) if line else (word, size)
-    if line:
-        lines.append(line)
-    return "\n".join(lines) or text
+    """A paragraph wrapped to `width` (runs of whitespace become one space); a word wider than
+    `width` (a URL) keeps its own line whole, so it stays clickable."""
+    return _wrap_cell(" ".join(text.split()), width, split_long=False) or text
 
 
 # --- contacts and lines as words --------------------------------------------------------------
@@ -437,9 +427,10 @@ def display_width(text: str) -> int:
     return width
 
 
-def _wrap_cell(text: str, width: int) -> str:
-    """Greedy word wrap by display width; a word wider than the column is split. Widths are
-    summed as it goes (each word and character measured once), so a long note stays cheap."""
+def _wrap_cell(text: str, width: int, split_long: bool = True) -> str:
+    """Greedy word wrap by display width, paragraph by paragraph; a word wider than the column is
+    split (unless not `split_long`). Widths are summed as it goes (each word and character
+    measured once), so a long note stays cheap."""
     out: list[str] = []
     for paragraph in text.split("\n"):
         if display_width(paragraph) <= width:  # most cells fit: nothing to measure word by word
@@ -455,7 +446,7 @@ def _wrap_cell(text: str, width: int) -> str:
             if line:
                 out.append(line)
             line, used = "", 0
-            if size <= width:
+            if size <= width or not split_long:
                 line, used = word, size
                 continue
             for ch in word:
@@ -603,13 +594,13 @@ def lines_table(
             notes = [(line, text) for line in lines if (text := good_to_know(line))]
             if notes:
                 block.append("Good to know:")
-                block.extend(_hanging(f"{safe_text(line.name)}: {text}", screen.width) for line, text in notes)
+                block.extend(hanging(f"{safe_text(line.name)}: {text}", screen.width) for line, text in notes)
             if any(not line.hours.always_open for line in lines):
                 block.append(wrap("Lines may be busy or closed: keep trying, or use the next option.", screen.width))
             block.append("Sources:")
             for line in lines:
                 block.append(
-                    _hanging(f"{safe_text(line.name)} [{safe_text(line.id)}]: {line_source(line, today)}", screen.width)
+                    hanging(f"{safe_text(line.name)} [{safe_text(line.id)}]: {line_source(line, today)}", screen.width)
                 )
             block.append(
                 wrap(

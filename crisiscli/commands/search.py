@@ -3,7 +3,6 @@ language or number (including a number the line no longer uses)."""
 
 from __future__ import annotations
 
-import textwrap
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -118,9 +117,7 @@ def _table(app: App, hits: list[Hit]) -> str:
     blocks: list[str] = []
     for hit in hits:
         if hit.note:
-            blocks.append(
-                textwrap.fill(render.safe_text(hit.note), width=width, break_long_words=False, break_on_hyphens=False)
-            )
+            blocks.append(render.wrap(render.safe_text(hit.note), width))
     rows: list[list[Any]] = [
         [
             render.safe_text(f"{hit.country} ({hit.iso2})"),
@@ -134,12 +131,8 @@ def _table(app: App, hits: list[Hit]) -> str:
     sources = ["Sources:"]
     for hit in hits:
         sources.append(
-            textwrap.fill(
-                f"  {render.safe_text(hit.line.name)} ({hit.iso2}): {render.line_source(hit.line, today)}",
-                width=width,
-                subsequent_indent="    ",
-                break_long_words=False,
-                break_on_hyphens=False,
+            render.hanging(
+                f"{render.safe_text(hit.line.name)} ({hit.iso2}): {render.line_source(hit.line, today)}", width
             )
         )
     blocks.append("\n".join(sources))
