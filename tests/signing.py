@@ -1,15 +1,20 @@
 """Throwaway minisign keys for tests, made with the cryptography library.
 
-Why not the real `minisign` program everywhere: it is a Debian package that a fresh machine may
-not have; test_update.py also signs with it when it is installed, to prove the formats agree.
+Signatures and public keys are written by tools/publish_data.py's own key class, so the
+format has one writer; crisiscli.signature reads and checks them with its own code. Why not
+the real `minisign` program everywhere: it is a Debian package that a fresh machine may not
+have; test_update.py also signs with it when it is installed, to prove the formats agree.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
+import importlib.util
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +22,19 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 from crisiscli.dataset import BUNDLED_PATH, LazyCountries
+
+PUBLISH_TOOL = Path(__file__).resolve().parent.parent / "tools" / "publish_data.py"
+
+
+@functools.cache
+def publish_tool() -> Any:
+    """tools/publish_data.py as a module (it is a script, not part of the package)."""
+    spec = importlib.util.spec_from_file_location("publish_data", PUBLISH_TOOL)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["publish_data"] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
 
 
 class TestKey:
@@ -27,15 +45,11 @@ class TestKey:
     def __init__(self) -> None:
         self.secret = Ed25519PrivateKey.generate()
         self.key_id = os.urandom(8)
+        seed = self.secret.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        self._key = publish_tool().SecretKey(self.key_id, seed)  # the publisher's writer, one copy
 
     def public_text(self) -> str:
-        raw = self.secret.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        shown = self.key_id[::-1].hex().upper()
-        return (
-            f"untrusted comment: minisign public key {shown}\n"
-            + base64.b64encode(b"Ed" + self.key_id + raw).decode()
-            + "\n"
-        )
+        return str(self._key.public_text())
 
     def write_public(self, path: Path) -> Path:
         path.write_text(self.public_text(), encoding="utf-8")
@@ -61,16 +75,7 @@ class TestKey:
         return path
 
     def sign(self, data: bytes, trusted_comment: str = "timestamp:0\tfile:hotlines.json\thashed") -> bytes:
-        signature = self.secret.sign(hashlib.blake2b(data, digest_size=64).digest())
-        global_sig = self.secret.sign(signature + trusted_comment.encode())
-        return (
-            "untrusted comment: signature from minisign secret key\n"
-            + base64.b64encode(b"ED" + self.key_id + signature).decode()
-            + "\n"
-            + f"trusted comment: {trusted_comment}\n"
-            + base64.b64encode(global_sig).decode()
-            + "\n"
-        ).encode()
+        return bytes(self._key.sign(data, trusted_comment))
 
 
 def dataset_bytes(doc: dict[str, Any]) -> bytes:

@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from signing import TestKey, dataset_bytes
+from signing import PUBLISH_TOOL, TestKey, dataset_bytes, publish_tool
 from updating import BASE, BODY_NEXT, BODY_V3, make_doc
 
 pytest_plugins = ("updating",)  # its fixtures: key, installed, run, upd, tls
 REPO = Path(__file__).resolve().parent.parent
-TOOL = REPO / "tools" / "publish_data.py"
+TOOL = PUBLISH_TOOL
 
 
 def publish_process(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -26,17 +26,7 @@ def publish_process(*args: str, env: dict[str, str] | None = None) -> subprocess
     return subprocess.run([sys.executable, str(TOOL), *args], capture_output=True, text=True, env=full, timeout=120)
 
 
-def _tool():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("publish_data", TOOL)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["publish_data"] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-TOOL_MODULE = _tool()
+TOOL_MODULE = publish_tool()
 
 
 @pytest.fixture
